@@ -1,0 +1,82 @@
+"""Alerts: signals from the detection core, stored so a clinician can act on them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case as When_, IntegerField, Value, When
+
+from reattune.cases.models import Case, Client, Participant, TherapySession
+from reattune.clinics.access import visible_case_ids
+from reattune.clinics.models import Clinic
+
+
+class Severity(models.TextChoices):
+    URGENT = "urgent", "Urgent"
+    WARNING = "warning", "Needs attention"
+    INFO = "info", "For information"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def for_user(self, user: Any) -> AlertQuerySet:
+        return self.filter(case_id__in=visible_case_ids(user))
+
+    def open(self) -> AlertQuerySet:
+        return self.filter(status=AlertStatus.OPEN)
+
+    def most_urgent_first(self) -> AlertQuerySet:
+        rank = When_(
+            When(severity=Severity.URGENT, then=Value(0)),
+            When(severity=Severity.WARNING, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+        return self.annotate(severity_rank=rank).order_by("severity_rank", "-created_at")
+
+
+class Alert(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="alerts")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="alerts")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="alerts")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="alerts")
+    session = models.ForeignKey(TherapySession, on_delete=models.PROTECT, related_name="alerts")
+    response = models.ForeignKey(
+        "checks.Response", on_delete=models.PROTECT, related_name="alerts", null=True, blank=True
+    )
+    signal = models.CharField(max_length=40, help_text="The detection rule's name, e.g. safety.")
+    severity = models.CharField(max_length=20, choices=Severity.choices)
+    title = models.CharField(max_length=200)
+    explanation = models.TextField()
+    next_step = models.TextField(blank=True)
+    rule = models.TextField(help_text="The published rule behind the signal.")
+    status = models.CharField(max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Re-running detection over the same response never duplicates an alert.
+            models.UniqueConstraint(
+                fields=["response", "signal"], name="one_alert_per_signal_per_response"
+            )
+        ]
+        indexes = [models.Index(fields=["clinic", "status", "severity"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.severity == Severity.URGENT

@@ -1,0 +1,188 @@
+"""Creating check links and taking in a client's answers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from reattune.cases.models import Attendance, Participant, TherapySession
+from reattune.checks.models import CheckLink, Response
+from reattune.clinics.models import User
+from reattune.measures.definitions import AnswerError, MeasureDefinition
+from reattune.measures.models import MeasureSchedule
+from reattune.measures.registry import get_definition
+
+logger = logging.getLogger(__name__)
+
+# Words a client sees; tests reuse them.
+LINK_INVALID = "This link isn't valid. Please check you copied all of it, or ask your therapist for a new one."
+LINK_EXPIRED = "This link has expired, so we can't take answers through it. Your therapist can send you a new one."
+LINK_USED = "Thank you: we already have your answers for this session. Nothing more is needed."
+NO_MEASURES_DUE = "There is no check to fill in after this session."
+SESSION_NOT_ATTENDED = "A check can only be sent for a session that took place."
+ALREADY_ANSWERED = "This person has already answered the check for this session."
+
+
+class LinkProblem(Exception):
+    """A link that cannot take answers; the message is for the client."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        self.message = message
+        self.status = status
+        super().__init__(message)
+
+
+class CannotIssueLink(Exception):
+    """A check link cannot be made; the message is for the clinician."""
+
+
+def check_link_create(
+    *, session: TherapySession, participant: Participant, created_by: User
+) -> CheckLink:
+    """A new link for one participant's check after one session, asking for whatever the
+    clinic's schedule has due at this session number."""
+    if participant.case_id != session.case_id:
+        raise CannotIssueLink("That person is not part of this case.")
+    if session.attendance != Attendance.ATTENDED:
+        raise CannotIssueLink(SESSION_NOT_ATTENDED)
+    if Response.objects.filter(session=session, participant=participant).exists():
+        raise CannotIssueLink(ALREADY_ANSWERED)
+    measure_ids = MeasureSchedule.objects.due_at(session.case.clinic, session.number)
+    if not measure_ids:
+        raise CannotIssueLink(NO_MEASURES_DUE)
+    link = CheckLink(
+        clinic_id=session.case.clinic_id,
+        session=session,
+        participant=participant,
+        measure_ids=measure_ids,
+        created_by=created_by,
+        expires_at=timezone.now() + timedelta(hours=settings.CHECK_LINK_HOURS),
+    )
+    link.full_clean()
+    link.save()
+    return link
+
+
+def current_link(session: TherapySession, participant: Participant) -> CheckLink | None:
+    """The newest link still open for answers, if any."""
+    return (
+        CheckLink.objects.filter(
+            session=session,
+            participant=participant,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def open_link(token: str) -> CheckLink:
+    """The link behind a token, if it can still take answers; LinkProblem otherwise."""
+    try:
+        pk = CheckLink.pk_from_token(token)
+    except (signing.BadSignature, ValueError):
+        raise LinkProblem(LINK_INVALID, status=404) from None
+    link = (
+        CheckLink.objects.select_related("session__case", "participant__client")
+        .filter(pk=pk)
+        .first()
+    )
+    if link is None:
+        raise LinkProblem(LINK_INVALID, status=404)
+    if link.is_used:
+        raise LinkProblem(LINK_USED, status=200)
+    if link.is_expired:
+        raise LinkProblem(LINK_EXPIRED, status=410)
+    return link
+
+
+def link_definitions(link: CheckLink) -> list[MeasureDefinition]:
+    return [get_definition(m) for m in link.measure_ids]
+
+
+@dataclass(frozen=True)
+class CleanedCheck:
+    by_measure: dict[str, dict[str, Any]]
+
+
+def check_answers_clean(link: CheckLink, raw: Any) -> CleanedCheck:
+    """Validate every measure on the form at once, so the client sees every problem together.
+    Form fields are named '<measure>-<item>'. Raises AnswerError keyed by field name."""
+    errors: dict[str, str] = {}
+    by_measure: dict[str, dict[str, Any]] = {}
+    for definition in link_definitions(link):
+        prefix = f"{definition.id}-"
+        own = {k.removeprefix(prefix): v for k, v in raw.items() if k.startswith(prefix)}
+        try:
+            by_measure[definition.id] = definition.clean_answers(own)
+        except AnswerError as e:
+            errors.update({prefix + item: message for item, message in e.errors.items()})
+    if errors:
+        raise AnswerError(errors)
+    return CleanedCheck(by_measure=by_measure)
+
+
+def check_response_submit(*, link: CheckLink, cleaned: CleanedCheck) -> list[Response]:
+    """Store the answers once. The link is claimed with a conditional UPDATE in the same
+    transaction as the answers, so a double submit or a race stores one set and the loser
+    learns the link was used; nothing half-stored is possible."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            claimed = CheckLink.objects.filter(
+                pk=link.pk, used_at__isnull=True, expires_at__gt=now
+            ).update(used_at=now)
+            if not claimed:
+                link.refresh_from_db()
+                raise LinkProblem(
+                    LINK_USED if link.is_used else LINK_EXPIRED,
+                    status=200 if link.is_used else 410,
+                )
+            responses = [
+                _store_one(link, get_definition(measure_id), answers, now)
+                for measure_id, answers in cleaned.by_measure.items()
+            ]
+    except IntegrityError:
+        # Another link for the same session and person already brought these answers.
+        raise LinkProblem(LINK_USED, status=200) from None
+    transaction.on_commit(lambda: _raise_alerts(responses))
+    return responses
+
+
+def _store_one(
+    link: CheckLink, definition: MeasureDefinition, answers: dict[str, Any], now: Any
+) -> Response:
+    score = definition.score(answers)
+    return Response.objects.create(
+        clinic_id=link.clinic_id,
+        link=link,
+        session_id=link.session_id,
+        participant_id=link.participant_id,
+        client_id=link.participant.client_id,
+        measure_id=definition.id,
+        measure_version=definition.version,
+        answers=answers,
+        total=score.total,
+        subscales=score.subscales,
+        submitted_at=now,
+    )
+
+
+def _raise_alerts(responses: list[Response]) -> None:
+    """Runs after the answers are committed: a failure here is logged and can be re-run with
+    `reattune raise_alerts`; it never loses the client's answers."""
+    from reattune.alerts.services import alerts_raise_for_response
+
+    for response in responses:
+        try:
+            alerts_raise_for_response(response=response)
+        except Exception:
+            logger.exception("Raising alerts failed for response %s; answers are stored", response.pk)

@@ -1,0 +1,43 @@
+"""The one place that decides whose caseload a person may see.
+
+Every tenant-owned model's `for_user()` QuerySet method is built on `visible_case_ids()`, so
+cross-clinic or cross-caseload access is impossible by construction: a view that fetches through
+`for_user()` gets a 404 for anything outside the person's reach.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
+from reattune.clinics.models import Role, Supervision, User
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+
+def caseload_owner_ids(user: User) -> list[int]:
+    """The clinicians whose caseloads this person sees: their own, plus their current
+    supervisees' for a supervisor."""
+    ids = [user.pk]
+    if user.role == Role.SUPERVISOR:
+        ids += list(
+            Supervision.objects.active()
+            .filter(supervisor=user, clinic_id=user.clinic_id)
+            .values_list("supervisee_id", flat=True)
+        )
+    return ids
+
+
+def visible_case_ids(user: User | AnonymousUser) -> QuerySet[Any]:
+    """A subquery of the ids of every case this person may open."""
+    from reattune.cases.models import Case, CaseClinician
+
+    if not user.is_authenticated or not user.is_active or user.clinic_id is None:
+        return Case.objects.none().values("pk")
+    if user.role == Role.ADMIN:
+        return Case.objects.filter(clinic_id=user.clinic_id).values("pk")
+    return CaseClinician.objects.filter(
+        clinician_id__in=caseload_owner_ids(user), case__clinic_id=user.clinic_id
+    ).values("case_id")

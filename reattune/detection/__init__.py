@@ -1,0 +1,1 @@
+"""Reattune's detection core: plain Python, no Django import."""
