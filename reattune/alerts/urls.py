@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns: list[object] = []
+from reattune.alerts import views
+
+urlpatterns = [
+    path("<int:alert_id>/", views.alert_detail, name="alert_detail"),
+    path("<int:alert_id>/acknowledge/", views.alert_acknowledge_view, name="alert_acknowledge"),
+]

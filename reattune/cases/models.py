@@ -16,13 +16,20 @@ class ClientQuerySet(models.QuerySet["Client"]):
     def for_user(self, user: Any) -> ClientQuerySet:
         from reattune.clinics.models import Role
 
-        if user.is_authenticated and user.role == Role.ADMIN and user.clinic_id:
+        from reattune.clinics.access import caseload_owner_ids
+
+        if not user.is_authenticated or not user.is_active or not user.clinic_id:
+            return self.none()
+        if user.role == Role.ADMIN:
             return self.filter(clinic_id=user.clinic_id)
-        return self.filter(
+        in_my_cases = Q(
             pk__in=Participant.objects.filter(case_id__in=visible_case_ids(user)).values(
                 "client_id"
             )
         )
+        # A client someone has just added is theirs until a case is opened for them.
+        added_by_me = Q(created_by_id__in=caseload_owner_ids(user), participations__isnull=True)
+        return self.filter(in_my_cases | added_by_me, clinic_id=user.clinic_id).distinct()
 
 
 class Client(models.Model):
@@ -37,6 +44,9 @@ class Client(models.Model):
     date_of_birth = models.DateField(null=True, blank=True)
     email = models.EmailField(blank=True, help_text="Only used to send the check link.")
     created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = ClientQuerySet.as_manager()
 

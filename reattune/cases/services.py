@@ -34,8 +34,16 @@ def client_create(
     name: str = "",
     date_of_birth: dt.date | None = None,
     email: str = "",
+    created_by: User | None = None,
 ) -> Client:
-    client = Client(clinic=clinic, code=code.strip(), name=name, date_of_birth=date_of_birth, email=email)
+    client = Client(
+        clinic=clinic,
+        code=code.strip(),
+        name=name,
+        date_of_birth=date_of_birth,
+        email=email,
+        created_by=created_by,
+    )
     if Client.objects.filter(clinic=clinic, code__iexact=client.code).exists():
         raise ValidationError({"code": CLIENT_CODE_TAKEN.format(code=client.code)})
     client.full_clean()

@@ -6,6 +6,8 @@ share it. A file with an error stops start-up with the file's name and the field
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +22,10 @@ DIRECTIONS = ("higher_is_worse", "higher_is_better")
 KINDS = ("outcome", "alliance")
 ALERT_KINDS = ("safety", "rupture")
 MAX_TEXT_LENGTH = 1000
+# Ids appear in URLs and in MeasureSchedule.measure_id (max_length=40).
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")
+# A scale is shown as one button per point; 0 to 100 is the widest in routine use.
+MAX_SCALE_SPAN = 100
 
 
 class DefinitionError(Exception):
@@ -210,6 +216,9 @@ class Score:
 
 def _clean_one(item: Item, value: Any) -> Any:
     if item.type in ("choice", "scale"):
+        # int() would quietly turn True into 1 and 2.7 into 2.
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError("Please choose one of the answers given.")
         try:
             number = int(value)
         except (TypeError, ValueError):
@@ -227,8 +236,7 @@ def _clean_one(item: Item, value: Any) -> Any:
     text = str(value)
     if len(text) > item.max_length:
         raise ValueError(
-            f"Please keep this to {item.max_length} characters or fewer "
-            f"(it is {len(text)} now)."
+            f"Please keep this to {item.max_length} characters or fewer (it is {len(text)} now)."
         )
     return text
 
@@ -274,8 +282,14 @@ class _Reader:
         return value
 
     def number(self, key: str) -> float:
-        value = self.data.get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        if key not in self.data:
+            raise self.fail(key, "is required")
+        value = self.data[key]
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
             raise self.fail(key, f"must be a number, not {value!r}")
         return float(value)
 
@@ -335,6 +349,8 @@ def _parse_item(r: _Reader, response_sets: Mapping[str, tuple[Option, ...]]) -> 
         minimum, maximum = r.int("min"), r.int("max")
         if maximum <= minimum:
             raise r.fail("max", "must be greater than min")
+        if maximum - minimum > MAX_SCALE_SPAN:
+            raise r.fail("max", f"may be at most {MAX_SCALE_SPAN} more than min")
     alert = None
     if (alert_table := r.table("alert")) is not None:
         kind = alert_table.str("kind", choices=ALERT_KINDS)
@@ -344,6 +360,8 @@ def _parse_item(r: _Reader, response_sets: Mapping[str, tuple[Option, ...]]) -> 
             alert = ItemAlert(kind=kind, equals=alert_table.str("equals"))
         else:
             raise alert_table.fail("above", "is required (or give equals)")
+    if r.int("max_length", MAX_TEXT_LENGTH) < 1:
+        raise r.fail("max_length", "must be at least 1")
     scorable = item_type in ("choice", "scale")
     scored = r.bool("scored", scorable)
     if scored and not scorable:
@@ -383,9 +401,9 @@ def parse_definition(text: str, source: str, *, shipped: bool = False) -> Measur
         for name in sets.data:
             response_sets[name] = _parse_options(sets, name)
     items = tuple(_parse_item(t, response_sets) for t in r.tables("items", required=True))
-    ids = [i.id for i in items]
-    if len(set(ids)) != len(ids):
-        raise r.fail("items", "has two items with the same id")
+    for n, item in enumerate(items):
+        if any(earlier.id == item.id for earlier in items[:n]):
+            raise r.fail(f"items[{n}].id", f"repeats {item.id!r}, the id of an earlier item")
     scored_ids = {i.id for i in items if i.scored}
     if not scored_ids:
         raise r.fail("items", "needs at least one scored item")
@@ -404,8 +422,12 @@ def parse_definition(text: str, source: str, *, shipped: bool = False) -> Measur
         subscales.append(Subscale(id=s.str("id"), title=s.str("title"), items=members))
 
     measure_id = r.str("id")
-    if not measure_id.replace("_", "").isalnum() or not measure_id.islower():
-        raise r.fail("id", "must be lower-case letters, digits and underscores")
+    if not ID_PATTERN.fullmatch(measure_id):
+        raise r.fail(
+            "id",
+            "must start with a lower-case letter a-z, then only a-z, digits 0-9 and "
+            "underscores, at most 40 characters",
+        )
     return MeasureDefinition(
         id=measure_id,
         title=r.str("title"),
@@ -428,7 +450,9 @@ def parse_definition(text: str, source: str, *, shipped: bool = False) -> Measur
     )
 
 
-def load_definitions(*folders: Path, shipped_dir: Path = SHIPPED_DIR) -> dict[str, MeasureDefinition]:
+def load_definitions(
+    *folders: Path, shipped_dir: Path = SHIPPED_DIR
+) -> dict[str, MeasureDefinition]:
     """Load the shipped definitions and every *.toml in the given folders. A clinic's own file
     may not reuse a shipped id: that would silently change a measure under existing scores."""
     found: dict[str, MeasureDefinition] = {}
@@ -437,11 +461,21 @@ def load_definitions(*folders: Path, shipped_dir: Path = SHIPPED_DIR) -> dict[st
         if not folder.is_dir():
             raise DefinitionError(str(folder), "folder", "does not exist or is not a folder")
         for path in sorted(folder.glob("*.toml")):
-            definition = parse_definition(path.read_text(encoding="utf-8"), path.name, shipped=shipped)
-            if definition.id in found:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as e:
                 raise DefinitionError(
-                    path.name, "id", f"{definition.id!r} is already defined by "
-                    f"{found[definition.id].source_file}"
+                    path.name, "file", f"cannot be read as UTF-8 text ({e})"
+                ) from None
+            definition = parse_definition(text, path.name, shipped=shipped)
+            if definition.id in found:
+                earlier = found[definition.id]
+                by = "a file shipped with Reattune" if earlier.shipped else "another file"
+                raise DefinitionError(
+                    path.name,
+                    "id",
+                    f"{definition.id!r} is already defined by {by}, "
+                    f"{earlier.source_file}; choose another id",
                 )
             found[definition.id] = definition
     return found

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from reattune.alerts.models import Alert
+from reattune.alerts.services import alert_acknowledge
+
+
+def _alerts(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return Alert.objects.for_user(request.user).select_related(
+        "client", "session", "acknowledged_by", "response"
+    )
+
+
+@login_required
+def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(_alerts(request), pk=alert_id)
+    return render(request, "alerts/alert_detail.html", {"alert": alert})
+
+
+@login_required
+@require_POST
+def alert_acknowledge_view(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(_alerts(request), pk=alert_id)
+    alert_acknowledge(alert=alert, by=request.user)  # type: ignore[arg-type]
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "alerts/_alert.html", {"alert": alert})
+    return redirect("home")

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from reattune.cases.models import Attendance, CaseKind, Client, TherapySession
+from reattune.clinics.models import Role, User
+
+
+class ClientForm(forms.Form):
+    code = forms.CharField(
+        max_length=40,
+        help_text="A code or pseudonym, not the client's full name (for example HS-0142).",
+        error_messages={"required": "Please give the client a code.",
+                        "max_length": "Please keep the code to 40 characters or fewer."},
+    )
+    name = forms.CharField(max_length=200, required=False, help_text="Optional.")
+    date_of_birth = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional.",
+        error_messages={"invalid": "Please enter a real date, for example 1990-04-21."},
+    )
+    email = forms.EmailField(
+        required=False,
+        help_text="Optional. Only used to send the client their check link.",
+        error_messages={"invalid": "Please enter an email address like name@example.org."},
+    )
+
+
+class CaseForm(forms.Form):
+    kind = forms.ChoiceField(choices=CaseKind.choices, initial=CaseKind.INDIVIDUAL)
+    title = forms.CharField(max_length=200, required=False, help_text="Optional, e.g. 'Couple work'.")
+    clients = forms.ModelMultipleChoiceField(
+        queryset=Client.objects.none(),
+        help_text="Everyone who takes part. In a couple or family case each person rates separately.",
+        error_messages={"required": "Please choose at least one client.",
+                        "invalid_choice": "One of the chosen clients isn't in your caseload."},
+    )
+    clinicians = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        help_text="Leave empty to assign the case to yourself.",
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clients"].queryset = Client.objects.filter(clinic_id=user.clinic_id)  # type: ignore[attr-defined]
+        self.fields["clinicians"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            clinic_id=user.clinic_id, is_active=True
+        ).exclude(role=Role.ADMIN)
+
+
+class SessionForm(forms.ModelForm[TherapySession]):
+    number = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=1000,
+        help_text="Leave empty for the next number.",
+        error_messages={"invalid": "The session number must be a whole number.",
+                        "min_value": "Session numbers start at 1 (the intake)."},
+    )
+
+    class Meta:
+        model = TherapySession
+        fields = ["number", "date", "attendance"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        error_messages = {"date": {"invalid": "Please enter a real date, for example 2026-03-02."}}
+
+
+class AttendanceForm(forms.Form):
+    attendance = forms.ChoiceField(choices=Attendance.choices)

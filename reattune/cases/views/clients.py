@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from reattune.alerts.models import Alert
+from reattune.cases.charts import client_charts
+from reattune.cases.forms import ClientForm
+from reattune.cases.models import Case, Client, TherapySession
+from reattune.cases.services import client_create
+from reattune.checks.models import Response
+
+
+@login_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    clients = Client.objects.for_user(request.user)
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        clients = clients.filter(Q(code__icontains=query) | Q(name__icontains=query))
+    page = Paginator(clients.order_by("code"), 50).get_page(request.GET.get("page"))
+    return render(request, "cases/client_list.html", {"page": page, "query": query})
+
+
+@login_required
+def client_create_view(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = client_create(
+                clinic=request.user.clinic,  # type: ignore[union-attr, arg-type]
+                created_by=request.user,  # type: ignore[arg-type]
+                **form.cleaned_data,
+            )
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            return redirect("case_create_for_client", client_id=client.pk)
+    return render(request, "cases/client_form.html", {"form": form})
+
+
+@login_required
+def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_object_or_404(Client.objects.for_user(request.user), pk=client_id)
+    cases = Case.objects.for_user(request.user).filter(participants__client=client).distinct()
+    responses = list(
+        Response.objects.for_user(request.user)
+        .filter(client=client)
+        .select_related("session", "participant")
+        .order_by("session__case_id", "session__number", "measure_id")
+    )
+    sessions = (
+        TherapySession.objects.for_user(request.user)
+        .filter(case__in=cases)
+        .select_related("case")
+        .order_by("-date", "-number")
+    )
+    alerts = (
+        Alert.objects.for_user(request.user)
+        .filter(client=client)
+        .most_urgent_first()
+        .select_related("session", "client", "response", "acknowledged_by")
+    )
+    return render(
+        request,
+        "cases/client_detail.html",
+        {
+            "client": client,
+            "cases": cases,
+            "charts": client_charts(responses, alerts),
+            "responses": responses,
+            "sessions": sessions,
+            "alerts": alerts,
+        },
+    )

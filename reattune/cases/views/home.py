@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from reattune.alerts.models import Alert
+from reattune.cases.queries import ScoreCell, caseload, latest_responses
+from reattune.measures.models import MeasureSchedule
+from reattune.measures.registry import all_definitions
+
+PAGE_SIZE = 50
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The caseload at a glance: open alerts first, urgent ones unmistakable."""
+    alerts = (
+        Alert.objects.for_user(request.user)
+        .open()
+        .most_urgent_first()
+        .select_related("client", "session")[:50]
+    )
+    page = Paginator(caseload(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    latest = latest_responses(c.pk for c in page.object_list)
+    definitions = all_definitions()
+    scheduled = [
+        definitions[m]
+        for m in MeasureSchedule.objects.filter(clinic_id=request.user.clinic_id, active=True)  # type: ignore[union-attr]
+        .order_by("position")
+        .values_list("measure_id", flat=True)
+        if m in definitions
+    ]
+    rows = [
+        (client, [ScoreCell(d, latest.get(client.pk, {}).get(d.id)) for d in scheduled])
+        for client in page
+    ]
+    return render(
+        request,
+        "cases/home.html",
+        {"alerts": alerts, "page": page, "rows": rows, "measures": scheduled},
+    )

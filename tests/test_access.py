@@ -1,0 +1,148 @@
+"""Access by construction: walk every URL pattern and prove nobody reaches what is not theirs.
+
+Every pattern that takes an object id is requested with ids from another clinic and from a
+colleague's caseload; each must answer 404. Anonymous requests must go to the login page,
+except for the explicit allow-list of public pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from reattune.alerts.models import Alert
+from reattune.alerts.services import alerts_raise_for_response
+from reattune.checks.models import CheckLink
+from reattune.checks.services import check_link_create
+from tests.checks.helpers import full_check
+from tests.factories import ClinicWorld
+
+pytestmark = pytest.mark.django_db
+
+# Reachable without logging in, and why.
+PUBLIC = {
+    "login": "the way in",
+    "password_reset": "forgotten passwords",
+    "password_reset_done": "says an email may be on its way",
+    "password_reset_confirm": "the emailed reset link is the key",
+    "password_reset_complete": "says the password changed",
+    "check_form": "the client's signed link is the key",
+    "health": "health check for the server's supervisor; says only 'ok'",
+}
+# Not reachable by anyone logged in (logout is POST-only and harmless).
+NOT_OBJECT_SCOPED = {"logout", "measure_detail"}
+
+
+def walk(patterns: list, prefix: str = "") -> Iterator[URLPattern]:  # type: ignore[type-arg]
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield p
+
+
+def all_patterns() -> list[URLPattern]:
+    return [p for p in walk(get_resolver().url_patterns) if p.name]
+
+
+def answered_world(world: ClinicWorld) -> tuple[CheckLink, Alert]:
+    """Give the world's main case a link, answers with a safety item, and their alert."""
+    participant = world.case.participants.get()
+    link = check_link_create(
+        session=world.session, participant=participant, created_by=world.clinician
+    )
+    Client().post(reverse("check_form", args=[link.token]), full_check(phq9__q9=1))
+    # The test runs inside a transaction, so on-commit alerting is run here by hand.
+    for response in link.responses.all():
+        alerts_raise_for_response(response=response)
+    return link, Alert.objects.get(case=world.case)
+
+
+def ids_for(world: ClinicWorld) -> dict[str, int]:
+    link, alert = answered_world(world)
+    return {
+        "client_id": world.case.participants.get().client_id,
+        "case_id": world.case.pk,
+        "session_id": world.session.pk,
+        "participant_id": world.case.participants.get().pk,
+        "link_id": link.pk,
+        "alert_id": alert.pk,
+    }
+
+
+def object_patterns() -> list[URLPattern]:
+    return [p for p in all_patterns() if p.pattern.converters and p.name not in PUBLIC | NOT_OBJECT_SCOPED]  # type: ignore[attr-defined]
+
+
+def test_every_id_in_every_url_is_one_this_test_knows():
+    known = {"client_id", "case_id", "session_id", "participant_id", "link_id", "alert_id"}
+    for pattern in object_patterns():
+        params = set(pattern.pattern.converters)  # type: ignore[attr-defined]
+        assert params <= known, f"{pattern.name} takes {params - known}: teach test_access about it"
+
+
+def test_anonymous_requests_go_to_login_except_the_public_pages(client, world):
+    ids = ids_for(world)
+    for pattern in all_patterns():
+        if pattern.name in PUBLIC or pattern.name == "logout":
+            continue
+        params = {k: ids[k] for k in pattern.pattern.converters}  # type: ignore[attr-defined]
+        url = reverse(pattern.name, kwargs=params)
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, f"{method.__name__} {url}"
+            assert response["Location"].startswith(reverse("login")), url
+
+
+@pytest.mark.parametrize("who", ["clinician", "trainee", "supervisor", "admin"])
+def test_nobody_reaches_another_clinics_objects(client, world, other_world, who):
+    ids = ids_for(other_world)
+    client.force_login(getattr(world, who))
+    for pattern in object_patterns():
+        params = {k: ids[k] for k in pattern.pattern.converters}  # type: ignore[attr-defined]
+        url = reverse(pattern.name, kwargs=params)
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code in (404, 405), f"{who} {method.__name__} {url}"
+
+
+def test_a_clinician_cannot_reach_a_colleagues_caseload(client, world):
+    # The colleague's case gets the same objects the main case has.
+    world.case, world.clinician = world.colleague_case, world.colleague
+    from tests.factories import make_session
+
+    world.session = make_session(world.colleague_case, 1)
+    ids = ids_for(world)
+    client.force_login(world.trainee)
+    for pattern in object_patterns():
+        params = {k: ids[k] for k in pattern.pattern.converters}  # type: ignore[attr-defined]
+        url = reverse(pattern.name, kwargs=params)
+        for method in (client.get, client.post):
+            assert method(url).status_code in (404, 405), f"trainee {method.__name__} {url}"
+
+
+def test_a_supervisor_sees_a_supervisees_caseload_but_not_others(client, world):
+    client.force_login(world.supervisor)
+    trainee_client = world.trainee_case.participants.get().client_id
+    colleague_client = world.colleague_case.participants.get().client_id
+    assert client.get(reverse("client_detail", args=[trainee_client])).status_code == 200
+    assert client.get(reverse("client_detail", args=[colleague_client])).status_code == 404
+
+
+def test_an_admin_sees_every_client_in_their_clinic(client, world):
+    client.force_login(world.admin)
+    for case in (world.case, world.trainee_case, world.colleague_case):
+        assert client.get(reverse("case_detail", args=[case.pk])).status_code == 200
+
+
+def test_the_owner_reaches_every_object_page(client, world):
+    ids = ids_for(world)
+    client.force_login(world.clinician)
+    for pattern in object_patterns():
+        params = {k: ids[k] for k in pattern.pattern.converters}  # type: ignore[attr-defined]
+        url = reverse(pattern.name, kwargs=params)
+        response = client.get(url)
+        assert response.status_code in (200, 405), f"owner GET {url} -> {response.status_code}"
