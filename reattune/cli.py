@@ -1,9 +1,9 @@
 """The `reattune` command: Django's management commands under the product's name.
 
-    reattune demo [--port 8000]   set up and serve the synthetic demo clinic
-    reattune migrate              bring the database up to date
-    reattune serve                run the server
-    reattune <any management command>
+reattune demo [--port 8000]   set up and serve the synthetic demo clinic
+reattune migrate              bring the database up to date
+reattune serve                run the server
+reattune <any management command>
 """
 
 import os

@@ -6,6 +6,16 @@ from django.test import Client as HttpClient
 from tests.factories import ClinicWorld, make_world
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Real hashing takes a third of a second a user; tests create hundreds of users."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        # Still checks hashes made outside a test, such as the demo's module-wide seed.
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
 @pytest.fixture
 def world(db: None) -> ClinicWorld:
     return make_world("Harbour Street Clinic")
@@ -18,10 +28,10 @@ def other_world(db: None) -> ClinicWorld:
 
 
 @pytest.fixture
-def login(client: HttpClient):  # noqa: ANN201
+def login(client: HttpClient):
     """Log `client` in as a user and return it."""
 
-    def as_user(user) -> HttpClient:  # noqa: ANN001
+    def as_user(user) -> HttpClient:
         client.force_login(user)
         return client
 

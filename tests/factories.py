@@ -51,8 +51,10 @@ def make_session(
     case: Case, number: int | None = None, attendance: str = Attendance.ATTENDED
 ) -> TherapySession:
     return session_record(
-        case=case, date=dt.date(2026, 1, 5) + dt.timedelta(weeks=(number or 1) - 1),
-        attendance=attendance, number=number,
+        case=case,
+        date=dt.date(2026, 1, 5) + dt.timedelta(weeks=(number or 1) - 1),
+        attendance=attendance,
+        number=number,
     )
 
 

@@ -61,9 +61,10 @@ def answered_world(world: ClinicWorld) -> tuple[CheckLink, Alert]:
     return link, Alert.objects.get(case=world.case)
 
 
-def ids_for(world: ClinicWorld) -> dict[str, int]:
+def ids_for(world: ClinicWorld) -> dict[str, int | str]:
     link, alert = answered_world(world)
     return {
+        "measure_id": "phq9",
         "client_id": world.case.participants.get().client_id,
         "case_id": world.case.pk,
         "session_id": world.session.pk,
@@ -74,7 +75,11 @@ def ids_for(world: ClinicWorld) -> dict[str, int]:
 
 
 def object_patterns() -> list[URLPattern]:
-    return [p for p in all_patterns() if p.pattern.converters and p.name not in PUBLIC | NOT_OBJECT_SCOPED]  # type: ignore[attr-defined]
+    return [
+        p
+        for p in all_patterns()
+        if p.pattern.converters and p.name not in set(PUBLIC) | NOT_OBJECT_SCOPED
+    ]  # type: ignore[attr-defined]
 
 
 def test_every_id_in_every_url_is_one_this_test_knows():

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case as When_, IntegerField, Value, When
+from django.db.models import Case as When_
+from django.db.models import IntegerField, Value, When
 
 from reattune.cases.models import Case, Client, Participant, TherapySession
 from reattune.clinics.access import visible_case_ids

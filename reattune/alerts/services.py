@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -40,7 +42,7 @@ def alerts_raise_for_response(*, response: Response) -> list[Alert]:
             if alert.severity == Severity.URGENT:
                 from reattune.alerts.tasks import email_urgent_alert
 
-                transaction.on_commit(lambda pk=alert.pk: email_urgent_alert.enqueue(alert_id=pk))
+                transaction.on_commit(partial(email_urgent_alert.enqueue, alert_id=alert.pk))
     return created
 
 

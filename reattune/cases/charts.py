@@ -42,7 +42,7 @@ def client_charts(responses: Sequence[Response], alerts: Iterable[Alert]) -> lis
         charts.append(
             MeasureChart(
                 definition=definition,
-                svg=mark_safe(_chart(definition, rows, alert_sessions)),  # noqa: S308 - escaped by line_chart
+                svg=mark_safe(_chart(definition, rows, alert_sessions)),
                 rows=rows,
             )
         )
@@ -58,13 +58,19 @@ def _chart(
     several = len(by_case) > 1
     series = [
         Series(
-            label=f"{definition.short_title}, case {case_id}" if several else definition.short_title,
+            label=f"{definition.short_title}, case {case_id}"
+            if several
+            else definition.short_title,
             points=sorted(points),
         )
         for case_id, points in sorted(by_case.items())
     ]
     cutoff = definition.cutoff
-    references = [ReferenceLine(value=cutoff.value, label=f"Clinical cut-off {cutoff.value:g}")] if cutoff else []
+    references = (
+        [ReferenceLine(value=cutoff.value, label=f"Clinical cut-off {cutoff.value:g}")]
+        if cutoff
+        else []
+    )
     markers = [Marker(x=n, label="Alert") for n in sorted(alert_sessions.get(definition.id, set()))]
     direction = "higher is better" if definition.higher_is_better else "higher is worse"
     return line_chart(

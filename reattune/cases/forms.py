@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from reattune.cases.models import Attendance, CaseKind, Client, TherapySession
+from reattune.clinics.http import clinic_id_of
 from reattune.clinics.models import Role, User
 
 
@@ -12,8 +13,10 @@ class ClientForm(forms.Form):
     code = forms.CharField(
         max_length=40,
         help_text="A code or pseudonym, not the client's full name (for example HS-0142).",
-        error_messages={"required": "Please give the client a code.",
-                        "max_length": "Please keep the code to 40 characters or fewer."},
+        error_messages={
+            "required": "Please give the client a code.",
+            "max_length": "Please keep the code to 40 characters or fewer.",
+        },
     )
     name = forms.CharField(max_length=200, required=False, help_text="Optional.")
     date_of_birth = forms.DateField(
@@ -31,12 +34,18 @@ class ClientForm(forms.Form):
 
 class CaseForm(forms.Form):
     kind = forms.ChoiceField(choices=CaseKind.choices, initial=CaseKind.INDIVIDUAL)
-    title = forms.CharField(max_length=200, required=False, help_text="Optional, e.g. 'Couple work'.")
+    title = forms.CharField(
+        max_length=200, required=False, help_text="Optional, e.g. 'Couple work'."
+    )
     clients = forms.ModelMultipleChoiceField(
         queryset=Client.objects.none(),
-        help_text="Everyone who takes part. In a couple or family case each person rates separately.",
-        error_messages={"required": "Please choose at least one client.",
-                        "invalid_choice": "One of the chosen clients isn't in your caseload."},
+        help_text=(
+            "Everyone who takes part. In a couple or family case each person rates separately."
+        ),
+        error_messages={
+            "required": "Please choose at least one client.",
+            "invalid_choice": "One of the chosen clients isn't in your caseload.",
+        },
     )
     clinicians = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(),
@@ -46,9 +55,10 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["clients"].queryset = Client.objects.filter(clinic_id=user.clinic_id)  # type: ignore[attr-defined]
+        clinic_id = clinic_id_of(user)
+        self.fields["clients"].queryset = Client.objects.filter(clinic_id=clinic_id)  # type: ignore[attr-defined]
         self.fields["clinicians"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            clinic_id=user.clinic_id, is_active=True
+            clinic_id=clinic_id, is_active=True
         ).exclude(role=Role.ADMIN)
 
 
@@ -58,8 +68,10 @@ class SessionForm(forms.ModelForm[TherapySession]):
         min_value=1,
         max_value=1000,
         help_text="Leave empty for the next number.",
-        error_messages={"invalid": "The session number must be a whole number.",
-                        "min_value": "Session numbers start at 1 (the intake)."},
+        error_messages={
+            "invalid": "The session number must be a whole number.",
+            "min_value": "Session numbers start at 1 (the intake).",
+        },
     )
 
     class Meta:

@@ -14,9 +14,8 @@ from reattune.clinics.models import Clinic, User
 
 class ClientQuerySet(models.QuerySet["Client"]):
     def for_user(self, user: Any) -> ClientQuerySet:
-        from reattune.clinics.models import Role
-
         from reattune.clinics.access import caseload_owner_ids
+        from reattune.clinics.models import Role
 
         if not user.is_authenticated or not user.is_active or not user.clinic_id:
             return self.none()
@@ -83,7 +82,9 @@ class Case(models.Model):
     title = models.CharField(max_length=200, blank=True)
     opened_on = models.DateField(default=timezone.localdate)
     closed_on = models.DateField(null=True, blank=True)
-    clinicians = models.ManyToManyField(User, through="CaseClinician", related_name="cases")
+    clinicians: models.ManyToManyField[User, CaseClinician] = models.ManyToManyField(
+        User, through="CaseClinician", related_name="cases"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = CaseQuerySet.as_manager()
@@ -121,6 +122,9 @@ class CaseClinician(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "clinician"], name="clinician_once_per_case")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} on {self.case}"
 
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):
@@ -176,7 +180,9 @@ class TherapySession(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["case", "number"], name="session_number_unique_in_case"),
+            models.UniqueConstraint(
+                fields=["case", "number"], name="session_number_unique_in_case"
+            ),
             models.CheckConstraint(condition=Q(number__gte=1), name="session_number_from_one"),
         ]
         ordering = ["case_id", "number"]

@@ -19,12 +19,19 @@ from reattune.cases.models import (
 )
 from reattune.clinics.models import Clinic, User
 
-SESSION_NUMBER_TAKEN = "Session {number} is already in this case's log. Pick the next free number ({free})."
+SESSION_NUMBER_TAKEN = (
+    "Session {number} is already in this case's log. Pick the next free number ({free})."
+)
 CLIENT_CODE_TAKEN = "Another client in this clinic already has the code {code!r}."
 CLINICIAN_OTHER_CLINIC = "A case can only be assigned to clinicians of the same clinic."
 NOT_ENOUGH_PARTICIPANTS = "A {kind} case needs at least {minimum} participants."
 
-MINIMUM_PARTICIPANTS = {CaseKind.INDIVIDUAL: 1, CaseKind.COUPLE: 2, CaseKind.FAMILY: 2, CaseKind.GROUP: 2}
+MINIMUM_PARTICIPANTS = {
+    CaseKind.INDIVIDUAL: 1,
+    CaseKind.COUPLE: 2,
+    CaseKind.FAMILY: 2,
+    CaseKind.GROUP: 2,
+}
 
 
 def client_create(

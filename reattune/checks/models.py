@@ -25,7 +25,9 @@ class CheckLink(models.Model):
     """One participant's link for one session: signed, single use, and expiring."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="check_links")
-    session = models.ForeignKey(TherapySession, on_delete=models.PROTECT, related_name="check_links")
+    session = models.ForeignKey(
+        TherapySession, on_delete=models.PROTECT, related_name="check_links"
+    )
     participant = models.ForeignKey(
         Participant, on_delete=models.PROTECT, related_name="check_links"
     )

@@ -22,8 +22,13 @@ from reattune.measures.registry import get_definition
 logger = logging.getLogger(__name__)
 
 # Words a client sees; tests reuse them.
-LINK_INVALID = "This link isn't valid. Please check you copied all of it, or ask your therapist for a new one."
-LINK_EXPIRED = "This link has expired, so we can't take answers through it. Your therapist can send you a new one."
+LINK_INVALID = (
+    "This link isn't valid. Please check you copied all of it, or ask your therapist for a new one."
+)
+LINK_EXPIRED = (
+    "This link has expired, so we can't take answers through it. "
+    "Your therapist can send you a new one."
+)
 LINK_USED = "Thank you: we already have your answers for this session. Nothing more is needed."
 NO_MEASURES_DUE = "There is no check to fill in after this session."
 SESSION_NOT_ATTENDED = "A check can only be sent for a session that took place."
@@ -65,7 +70,8 @@ def check_link_create(
         created_by=created_by,
         expires_at=timezone.now() + timedelta(hours=settings.CHECK_LINK_HOURS),
     )
-    link.full_clean()
+    # The related rows were just passed in as objects, so only the plain fields need checking.
+    link.full_clean(exclude=["clinic", "session", "participant", "created_by"])
     link.save()
     return link
 
@@ -164,7 +170,7 @@ def _store_one(
     return Response.objects.create(
         clinic_id=link.clinic_id,
         link=link,
-        session_id=link.session_id,
+        session=link.session,
         participant_id=link.participant_id,
         client_id=link.participant.client_id,
         measure_id=definition.id,
@@ -185,4 +191,6 @@ def _raise_alerts(responses: list[Response]) -> None:
         try:
             alerts_raise_for_response(response=response)
         except Exception:
-            logger.exception("Raising alerts failed for response %s; answers are stored", response.pk)
+            logger.exception(
+                "Raising alerts failed for response %s; answers are stored", response.pk
+            )

@@ -46,7 +46,7 @@ def session_checks(request: HttpRequest, session_id: int) -> HttpResponse:
                 responses=[r for r in responses if r.participant_id == participant.pk],
                 link=link,
                 url=url,
-                qr=mark_safe(qr_svg(url, title=title)) if url else SafeString(""),  # noqa: S308
+                qr=mark_safe(qr_svg(url, title=title)) if url else SafeString(""),
             )
         )
     return render(
@@ -83,7 +83,9 @@ def link_email(request: HttpRequest, link_id: int) -> HttpResponse:
     )
     client = link.participant.client
     if not client.email:
-        messages.error(request, f"{client.code} has no email address on record. Add one, or show the QR code.")
+        messages.error(
+            request, f"{client.code} has no email address on record. Add one, or show the QR code."
+        )
     elif link.is_used or link.is_expired:
         messages.error(request, "That link can no longer be used. Create a new one first.")
     else:

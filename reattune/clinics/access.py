@@ -24,7 +24,7 @@ def caseload_owner_ids(user: User) -> list[int]:
     if user.role == Role.SUPERVISOR:
         ids += list(
             Supervision.objects.active()
-            .filter(supervisor=user, clinic_id=user.clinic_id)
+            .filter(supervisor=user, clinic=user.clinic)
             .values_list("supervisee_id", flat=True)
         )
     return ids

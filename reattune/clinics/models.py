@@ -46,7 +46,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200)
-    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="people", null=True)
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="people", null=True, blank=True
+    )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLINICIAN)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from reattune.clinics.http import clinic_of
 from reattune.clinics.models import Clinic, Role, Supervision, User
 from reattune.measures.models import MeasureSchedule
+
+SUPERVISION_ACROSS_CLINICS = "A supervisor and supervisee must belong to the same clinic."
 
 # A new clinic starts with the alliance check after every session and PHQ-9 and GAD-7 every
 # session; the admin can change this on the measures page.
@@ -33,9 +37,9 @@ def person_create(
 
 
 def supervision_start(*, supervisor: User, supervisee: User) -> Supervision:
-    link = Supervision(
-        clinic_id=supervisor.clinic_id, supervisor=supervisor, supervisee=supervisee
-    )
+    if supervisor.clinic_id != supervisee.clinic_id:
+        raise ValidationError(SUPERVISION_ACROSS_CLINICS)
+    link = Supervision(clinic=clinic_of(supervisor), supervisor=supervisor, supervisee=supervisee)
     link.full_clean()
     link.save()
     return link

@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from reattune.alerts.models import Alert, Severity
 from reattune.cases.models import Case, Client, TherapySession
 from reattune.checks.models import CheckLink, Response
-from reattune.clinics.models import Clinic, Role
+from reattune.clinics.models import Clinic, Role, User
 from reattune.demo.people import DEMO_PASSWORD, STAFF
 from reattune.demo.seed import waiting_links
 
@@ -30,6 +30,15 @@ def summary(clinic: Clinic) -> list[str]:
         f"{open_alerts.filter(severity=Severity.WARNING).count()} needing attention",
         f"  {len(waiting_links(clinic))} check links sent and waiting for an answer",
     ]
+
+
+def caseloads(clinic: Clinic) -> list[str]:
+    people = (
+        User.objects.filter(clinic=clinic, assignments__isnull=False)
+        .annotate(caseload=Count("assignments", distinct=True))
+        .order_by("full_name")
+    )
+    return ["Caseloads:"] + [f"  {p.full_name}: {p.caseload} cases" for p in people]
 
 
 def logins() -> list[str]:

@@ -6,6 +6,7 @@ share it. A file with an error stops start-up with the file's name and the field
 
 from __future__ import annotations
 
+import builtins
 import math
 import re
 import tomllib
@@ -271,7 +272,9 @@ class _Reader:
             raise self.fail(key, f"must be one of {', '.join(allowed)}, not {value!r}")
         return value
 
-    def int(self, key: str, default: int | None = None) -> int:
+    # The methods below are named after the types they read, so their own annotations spell the
+    # types builtins.str and so on: inside the class body `str` now means the method above.
+    def int(self, key: builtins.str, default: builtins.int | None = None) -> builtins.int:
         if key not in self.data:
             if default is None:
                 raise self.fail(key, "is required")
@@ -281,7 +284,7 @@ class _Reader:
             raise self.fail(key, f"must be a whole number, not {value!r}")
         return value
 
-    def number(self, key: str) -> float:
+    def number(self, key: builtins.str) -> float:
         if key not in self.data:
             raise self.fail(key, "is required")
         value = self.data[key]
@@ -293,19 +296,19 @@ class _Reader:
             raise self.fail(key, f"must be a number, not {value!r}")
         return float(value)
 
-    def bool(self, key: str, default: bool) -> bool:
+    def bool(self, key: builtins.str, default: builtins.bool) -> builtins.bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             raise self.fail(key, f"must be true or false, not {value!r}")
         return value
 
-    def str_list(self, key: str) -> list[str]:
+    def str_list(self, key: builtins.str) -> list[builtins.str]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(key, "must be a list of text values")
         return value
 
-    def tables(self, key: str, *, required: bool = False) -> list[_Reader]:
+    def tables(self, key: builtins.str, *, required: builtins.bool = False) -> list[_Reader]:
         value = self.data.get(key)
         if value is None:
             if required:
@@ -315,7 +318,7 @@ class _Reader:
             raise self.fail(key, "must be a list of tables ([[...]] in TOML)")
         return [_Reader(self.source, v, f"{self._path(key)}[{n}]") for n, v in enumerate(value)]
 
-    def table(self, key: str) -> _Reader | None:
+    def table(self, key: builtins.str) -> _Reader | None:
         value = self.data.get(key)
         if value is None:
             return None
@@ -417,8 +420,8 @@ def parse_definition(text: str, source: str, *, shipped: bool = False) -> Measur
     subscales = []
     for s in scoring.tables("subscales"):
         members = tuple(s.str_list("items"))
-        if unknown := set(members) - scored_ids:
-            raise s.fail("items", f"names items that are not scored: {sorted(unknown)}")
+        if strays := set(members) - scored_ids:
+            raise s.fail("items", f"names items that are not scored: {sorted(strays)}")
         subscales.append(Subscale(id=s.str("id"), title=s.str("title"), items=members))
 
     measure_id = r.str("id")

@@ -14,10 +14,12 @@ class MeasureScheduleQuerySet(models.QuerySet["MeasureSchedule"]):
     def due_at(self, clinic: Clinic, session_number: int) -> list[str]:
         """Measure ids due at this session number, in the clinic's order. Session 1 (intake)
         gets every active measure; after that, each measure every Nth session."""
+        loaded = all_definitions()
         return [
             s.measure_id
             for s in self.filter(clinic=clinic, active=True).order_by("position", "pk")
-            if (session_number - 1) % s.every_n_sessions == 0
+            # A measure whose file was removed is skipped rather than breaking the check.
+            if s.measure_id in loaded and (session_number - 1) % s.every_n_sessions == 0
         ]
 
 
@@ -34,7 +36,9 @@ class MeasureSchedule(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "measure_id"], name="measure_once_per_clinic"),
+            models.UniqueConstraint(
+                fields=["clinic", "measure_id"], name="measure_once_per_clinic"
+            ),
             models.CheckConstraint(
                 condition=Q(every_n_sessions__gte=1), name="measure_every_n_at_least_one"
             ),
@@ -46,4 +50,6 @@ class MeasureSchedule(models.Model):
 
     def clean(self) -> None:
         if self.measure_id not in all_definitions():
-            raise ValidationError({"measure_id": f"There is no measure called {self.measure_id!r}."})
+            raise ValidationError(
+                {"measure_id": f"There is no measure called {self.measure_id!r}."}
+            )

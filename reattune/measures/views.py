@@ -8,9 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from reattune.clinics.models import Clinic
+from reattune.clinics.models import Clinic, Role, User
 from reattune.measures import registry
 from reattune.measures.definitions import MeasureDefinition
 from reattune.measures.forms import ScheduleForm, schedule_of
@@ -20,16 +20,16 @@ SCHEDULE_SAVED = "The measure schedule is saved."
 
 def _clinic_for(request: HttpRequest) -> Clinic:
     """The viewer's own clinic; 403 for an installation superuser who belongs to none."""
-    clinic = getattr(request.user, "clinic", None)
-    if clinic is None:
+    user = request.user
+    if not isinstance(user, User) or user.clinic is None:
         raise PermissionDenied
-    return clinic
+    return user.clinic
 
 
 def _admin_clinic_for(request: HttpRequest) -> Clinic:
     """The clinic a clinic admin manages; 403 for everyone else."""
     clinic = _clinic_for(request)
-    if not request.user.is_clinic_admin:  # type: ignore[union-attr]
+    if getattr(request.user, "role", None) != Role.ADMIN:
         raise PermissionDenied
     return clinic
 
@@ -42,7 +42,7 @@ def _definition_or_404(measure_id: str) -> MeasureDefinition:
 
 
 @login_required
-@require_GET
+@require_safe
 def measure_list(request: HttpRequest) -> HttpResponse:
     schedule = schedule_of(_clinic_for(request))
     definitions = sorted(registry.all_definitions().values(), key=lambda d: d.title.lower())
@@ -51,7 +51,7 @@ def measure_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def measure_detail(request: HttpRequest, measure_id: str) -> HttpResponse:
     schedule = schedule_of(_clinic_for(request))
     definition = _definition_or_404(measure_id)

@@ -38,8 +38,8 @@ def answer_check(phone: Page, url: str, *, self_harm: str) -> None:
         legend = group.locator("legend").inner_text()
         if "better off dead" in legend:
             group.get_by_label(self_harm).check()
-        elif group.get_by_label("Not at all").count():
-            group.get_by_label("Not at all").first.check()
+        elif group.get_by_label("Not at all", exact=True).count():
+            group.get_by_label("Not at all", exact=True).check()
     phone.get_by_role("button", name="Send my answers").click()
 
 
@@ -71,6 +71,7 @@ def test_a_clients_self_harm_answer_reaches_the_clinicians_home(
     page.screenshot(path=results_dir / "home-urgent-alert.png", full_page=True)
 
     assert Response.objects.filter(measure_id="phq9").get().answers["q9"] == 1
+    assert Response.objects.filter(measure_id="alliance").get().total == 32
     assert Alert.objects.get().severity == "urgent"
     assert csp_errors == [], csp_errors
 
@@ -97,5 +98,5 @@ def test_the_phone_form_names_a_missing_answer_and_keeps_the_rest(
             "9", exact=True
         )
     ).to_be_checked()
-    phone_page.screenshot(path=results_dir / "check-errors-phone.png", full_page=True)
+    phone_page.screenshot(path=results_dir / "check-errors-phone.png")
     assert Response.objects.count() == 0

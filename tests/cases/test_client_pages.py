@@ -20,7 +20,8 @@ def test_a_clinician_adds_a_client_and_opens_a_case(login, world):
     assert new.clinic == world.clinic
     assert response["Location"] == reverse("case_create_for_client", args=[new.pk])
     response = client.post(
-        reverse("case_create_for_client", args=[new.pk]), {"kind": "individual", "clients": [new.pk]}
+        reverse("case_create_for_client", args=[new.pk]),
+        {"kind": "individual", "clients": [new.pk]},
     )
     case = Case.objects.get(participants__client=new)
     assert list(case.clinicians.all()) == [world.clinician]
@@ -84,7 +85,8 @@ def test_a_session_number_that_already_exists_is_refused_clearly(login, world):
 
 def test_a_new_session_takes_the_next_number(login, world):
     login(world.clinician).post(
-        reverse("session_create", args=[world.case.pk]), {"date": "2026-02-02", "attendance": "attended"}
+        reverse("session_create", args=[world.case.pk]),
+        {"date": "2026-02-02", "attendance": "attended"},
     )
     assert list(world.case.sessions.values_list("number", flat=True)) == [1, 2]
 
@@ -95,7 +97,10 @@ def test_a_new_session_takes_the_next_number(login, world):
         ({"date": "", "attendance": "attended"}, "This field is required"),
         ({"date": "2026-13-01", "attendance": "attended"}, "Please enter a real date"),
         ({"date": "2026-02-02", "attendance": "late"}, "Select a valid choice"),
-        ({"date": "2026-02-02", "attendance": "attended", "number": "0"}, "Session numbers start at 1"),
+        (
+            {"date": "2026-02-02", "attendance": "attended", "number": "0"},
+            "Session numbers start at 1",
+        ),
         ({"date": "2026-02-02", "attendance": "attended", "number": "two"}, "whole number"),
     ],
 )
@@ -111,12 +116,18 @@ def test_the_client_page_shows_chart_table_answers_and_log(login, world):
     participant = world.case.participants.get()
     for number in (1, 2, 3):
         session = world.session if number == 1 else make_session(world.case, number)
-        link = check_link_create(session=session, participant=participant, created_by=world.clinician)
+        link = check_link_create(
+            session=session, participant=participant, created_by=world.clinician
+        )
         check_response_submit(
             link=link, cleaned=check_answers_clean(link, full_check(phq9__q1=str(number)))
         )
     make_session(world.case, 4, attendance="no_show")
-    body = login(world.clinician).get(reverse("client_detail", args=[participant.client_id])).content.decode()
+    body = (
+        login(world.clinician)
+        .get(reverse("client_detail", args=[participant.client_id]))
+        .content.decode()
+    )
     assert body.count("<svg") >= 3, "a chart for PHQ-9, GAD-7 and the alliance check"
     assert "Show PHQ-9 as a table" in body
     assert "Did not attend" in body

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 def answer(world, case, session, **overrides):
     participant = case.participants.first()
     link = check_link_create(session=session, participant=participant, created_by=world.clinician)
-    responses = check_response_submit(link=link, cleaned=check_answers_clean(link, full_check(**overrides)))
+    responses = check_response_submit(
+        link=link, cleaned=check_answers_clean(link, full_check(**overrides))
+    )
     for response in responses:
         alerts_raise_for_response(response=response)
     return responses

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils import timezone
+from django.utils.html import escape
 
 from reattune.alerts.models import Alert
 from reattune.checks.models import CheckLink, Response
@@ -39,7 +39,9 @@ def test_it_shows_the_form_without_a_login(client, link):
     assert 'name="phq9-q9"' in body
 
 
-def test_it_stores_scores_once_and_thanks_the_client(client, link, django_capture_on_commit_callbacks):
+def test_it_stores_scores_once_and_thanks_the_client(
+    client, link, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url(link), full_check())
     assert response.status_code == 200
@@ -66,13 +68,19 @@ def test_a_second_link_for_the_same_session_cannot_store_twice(client, world, li
     from reattune.checks.services import ALREADY_ANSWERED, CannotIssueLink
 
     with pytest.raises(CannotIssueLink, match=ALREADY_ANSWERED):
-        check_link_create(session=world.session, participant=participant, created_by=world.clinician)
+        check_link_create(
+            session=world.session, participant=participant, created_by=world.clinician
+        )
 
 
 def test_two_open_links_answered_in_turn_store_one_set(client, world):
     participant = world.case.participants.get()
-    first = check_link_create(session=world.session, participant=participant, created_by=world.clinician)
-    second = check_link_create(session=world.session, participant=participant, created_by=world.clinician)
+    first = check_link_create(
+        session=world.session, participant=participant, created_by=world.clinician
+    )
+    second = check_link_create(
+        session=world.session, participant=participant, created_by=world.clinician
+    )
     client.post(url(first), full_check())
     response = client.post(url(second), full_check(alliance__respected=1))
     assert escape(LINK_USED) in response.content.decode()
@@ -154,12 +162,18 @@ def test_a_safety_item_raises_an_urgent_alert_and_emails_clinician_and_superviso
 
     supervision_start(supervisor=world.supervisor, supervisee=world.clinician)
     participant = world.case.participants.get()
-    link = check_link_create(session=world.session, participant=participant, created_by=world.clinician)
+    link = check_link_create(
+        session=world.session, participant=participant, created_by=world.clinician
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url(link), full_check(phq9__q9=2))
     assert "You mentioned thoughts of harming yourself" in response.content.decode()
     alert = Alert.objects.get()
-    assert (alert.signal, alert.severity, alert.client_id) == ("safety", "urgent", participant.client_id)
+    assert (alert.signal, alert.severity, alert.client_id) == (
+        "safety",
+        "urgent",
+        participant.client_id,
+    )
     assert "More than half the days" in alert.explanation
     assert len(mail.outbox) == 1
     assert set(mail.outbox[0].to) == {world.clinician.email, world.supervisor.email}
@@ -168,7 +182,9 @@ def test_a_safety_item_raises_an_urgent_alert_and_emails_clinician_and_superviso
 
 def test_a_yes_to_felt_off_raises_a_rupture_alert(client, link, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url(link), full_check(alliance__felt_off="yes", alliance__change="I felt rushed"))
+        client.post(
+            url(link), full_check(alliance__felt_off="yes", alliance__change="I felt rushed")
+        )
     alert = Alert.objects.get()
     assert (alert.signal, alert.severity) == ("alliance_rupture", "warning")
     assert "I felt rushed" in alert.explanation

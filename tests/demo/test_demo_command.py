@@ -8,6 +8,7 @@ rolled back, so none can change what the next one sees.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 from collections.abc import Iterator
 from typing import Any
@@ -247,3 +248,16 @@ def test_it_serves_with_the_reloader_off_and_allows_the_host_it_serves(
     out = capsys.readouterr().out
     assert "Open http://127.0.0.2:8765/" in out
     assert "SYNTHETIC" in out
+
+
+def test_at_verbosity_two_it_also_lists_each_caseload(demo: Clinic) -> None:
+    out = io.StringIO()
+    call_command("demo", "--no-serve", verbosity=2, stdout=out)
+    assert "Reusing the demo clinic" in out.getvalue()
+    assert "Nia Campbell: 9 cases" in out.getvalue()
+
+
+def test_at_verbosity_zero_it_prints_nothing(demo: Clinic) -> None:
+    out = io.StringIO()
+    call_command("demo", "--no-serve", verbosity=0, stdout=out)
+    assert out.getvalue() == ""

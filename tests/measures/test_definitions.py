@@ -198,7 +198,7 @@ def toml_dumps(data: dict[str, Any]) -> str:
     return "".join(f"{_toml_string(k)} = {_toml_value(v)}\n" for k, v in data.items())
 
 
-_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_text = st.text(st.characters(codec="utf-8"), max_size=12)
 _scalars = st.one_of(
     st.booleans(),
     st.integers(min_value=-(2**63), max_value=2**63 - 1),
@@ -212,7 +212,9 @@ junk = st.recursive(
 )
 
 
-_words = st.text(st.characters(codec="ascii", categories=("L", "N", "Zs")), min_size=1, max_size=12)
+_words = st.text(
+    st.characters(codec="ascii", categories=["L", "N", "Zs"]), min_size=1, max_size=12
+).filter(str.strip)
 _option_lists = st.lists(
     st.fixed_dictionaries({"value": st.integers(-3, 12), "label": _words}),
     min_size=2,

@@ -19,7 +19,7 @@ def url(measure_id: str) -> str:
 def page(client, measure_id: str) -> str:
     response = client.get(url(measure_id))
     assert response.status_code == 200
-    return html.unescape(response.text)
+    return html.unescape(str(response.text))
 
 
 def test_it_sends_an_anonymous_visitor_to_log_in(client) -> None:

@@ -72,7 +72,9 @@ def _alliance_by_participant(case: Case, participants: list[Participant]) -> str
         points.setdefault(participant_id, []).append((number, float(total)))
     if not any(points.values()):
         return ""
-    series = [Series(label=p.label or p.client.code, points=sorted(points[p.pk])) for p in participants]
+    series = [
+        Series(label=p.label or p.client.code, points=sorted(points[p.pk])) for p in participants
+    ]
     return line_chart(
         title="Alliance check by participant (0–40, higher is better)",
         series=series,
@@ -96,8 +98,8 @@ def session_create(request: HttpRequest, case_id: int) -> HttpResponse:
                 number=form.cleaned_data["number"],
             )
         except ValidationError as e:
-            for message in e.messages:
-                messages.error(request, message)
+            for text in e.messages:
+                messages.error(request, text)
         else:
             messages.success(request, f"Session {session.number} added to the log.")
             return redirect("session_checks", session_id=session.pk)
@@ -105,7 +107,7 @@ def session_create(request: HttpRequest, case_id: int) -> HttpResponse:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+                messages.error(request, f"{label}: {error}" if label else str(error))
     return redirect("case_detail", case_id=case.pk)
 
 
@@ -117,7 +119,9 @@ def session_attendance(request: HttpRequest, session_id: int) -> HttpResponse:
     if form.is_valid():
         session.attendance = form.cleaned_data["attendance"]
         session.save(update_fields=["attendance"])
-        messages.success(request, f"Session {session.number} marked {session.get_attendance_display().lower()}.")
+        messages.success(
+            request, f"Session {session.number} marked {session.get_attendance_display().lower()}."
+        )
     else:
         messages.error(request, "Please choose attended, cancelled, did not attend or scheduled.")
     return redirect("session_checks", session_id=session.pk)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from reattune.alerts.models import Alert
 from reattune.cases.queries import ScoreCell, caseload, latest_responses
+from reattune.clinics.http import AuthedRequest, clinic_id_of
 from reattune.measures.models import MeasureSchedule
 from reattune.measures.registry import all_definitions
 
@@ -14,7 +15,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """The caseload at a glance: open alerts first, urgent ones unmistakable."""
     alerts = (
         Alert.objects.for_user(request.user)
@@ -27,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     definitions = all_definitions()
     scheduled = [
         definitions[m]
-        for m in MeasureSchedule.objects.filter(clinic_id=request.user.clinic_id, active=True)  # type: ignore[union-attr]
+        for m in MeasureSchedule.objects.filter(clinic_id=clinic_id_of(request.user), active=True)
         .order_by("position")
         .values_list("measure_id", flat=True)
         if m in definitions

@@ -53,6 +53,8 @@ class Command(BaseCommand):
         clinic = self.clinic(reset=options["reset"], verbosity=verbosity)
         if verbosity >= 1:
             self.stdout.write("\n".join(banner.summary(clinic)))
+        if verbosity >= 2:
+            self.stdout.write("\n".join(banner.caseloads(clinic)))
         if options["no_serve"]:
             if verbosity >= 1:
                 self.stdout.write("\n".join(banner.logins()))
