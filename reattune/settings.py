@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "reattune.checks",
     "reattune.alerts",
     "reattune.demo",
+    "reattune.core",
 ]
 
 MIDDLEWARE = [

@@ -1,8 +1,15 @@
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 
 def health(request: HttpRequest) -> HttpResponse:
+    """For a load balancer or process supervisor: 'ok' only if the database answers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable", content_type="text/plain", status=503)
     return HttpResponse("ok", content_type="text/plain")
 
 

@@ -4,7 +4,7 @@ clients a person carries."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,3 +61,44 @@ class ScoreCell:
         if self.response is None:
             return None
         return self.definition.in_clinical_range(self.response.total)
+
+
+@dataclass(frozen=True)
+class SessionAnswers:
+    """One row of the client page's answers table: every measure answered after a session."""
+
+    session_id: int
+    number: int
+    date: Any
+    label: str
+    totals: tuple[int | None, ...]
+    felt_off: bool
+    comment: str
+
+
+def answers_by_session(
+    responses: Iterable[Response], measure_ids: Sequence[str]
+) -> list[SessionAnswers]:
+    """Newest session first, one total per measure id in `measure_ids` (None where not
+    answered). `responses` must come with session and participant loaded."""
+    grouped: dict[tuple[int, int], list[Response]] = defaultdict(list)
+    for response in responses:
+        grouped[(response.session_id, response.participant_id)].append(response)
+    rows = []
+    for group in grouped.values():
+        first = group[0]
+        answers = {k: v for r in group for k, v in r.answers.items() if r.measure_id == "alliance"}
+        rows.append(
+            SessionAnswers(
+                session_id=first.session_id,
+                number=first.session.number,
+                date=first.session.date,
+                label=first.participant.label,
+                totals=tuple(
+                    next((r.total for r in group if r.measure_id == m), None) for m in measure_ids
+                ),
+                felt_off=answers.get("felt_off") == "yes",
+                comment=str(answers.get("change", "")),
+            )
+        )
+    return sorted(rows, key=lambda r: (r.date, r.number), reverse=True)

@@ -132,3 +132,4 @@ def test_the_client_page_shows_chart_table_answers_and_log(login, world):
     assert "Show PHQ-9 as a table" in body
     assert "Did not attend" in body
     assert "Clinical cut-off 10" in body
+    assert "Something felt off?" in body, "the answers table, one row per session"

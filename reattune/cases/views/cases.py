@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from reattune.cases.forms import AttendanceForm, CaseForm, SessionForm
@@ -57,7 +58,9 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "clinicians": case.clinicians.all(),
             "sessions": sessions,
             "alliance_chart": _alliance_by_participant(case, participants),
-            "session_form": SessionForm(initial={"attendance": "attended"}),
+            "session_form": SessionForm(
+                initial={"attendance": "attended", "date": timezone.localdate()}
+            ),
         },
     )
 

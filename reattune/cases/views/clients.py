@@ -11,6 +11,7 @@ from reattune.alerts.models import Alert
 from reattune.cases.charts import client_charts
 from reattune.cases.forms import ClientForm
 from reattune.cases.models import Case, Client, TherapySession
+from reattune.cases.queries import answers_by_session
 from reattune.cases.services import client_create
 from reattune.checks.models import Response
 
@@ -64,14 +65,16 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         .most_urgent_first()
         .select_related("session", "client", "response", "acknowledged_by")
     )
+    charts = client_charts(responses, alerts)
     return render(
         request,
         "cases/client_detail.html",
         {
             "client": client,
             "cases": cases,
-            "charts": client_charts(responses, alerts),
-            "responses": responses,
+            "charts": charts,
+            "answer_rows": answers_by_session(responses, [c.definition.id for c in charts]),
+            "answer_columns": [chart.definition for chart in charts],
             "sessions": sessions,
             "alerts": alerts,
         },
