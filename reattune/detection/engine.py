@@ -1,0 +1,34 @@
+"""Run every rule over a measurements frame and gather their signals.
+
+Each rule module under `rules/` exposes `signals(frame, context) -> DataFrame` in
+`SIGNAL_SCHEMA`, and only ever looks backwards along a series (shift, cumulative and
+expanding windows), so a signal at session k depends on nothing after session k.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import polars as pl
+
+from reattune.detection.frame import SIGNAL_COLUMNS, Context, empty_signals, sort_measurements
+from reattune.detection.rules import alliance, change, expected, safety, sudden
+
+Rule = Callable[[pl.DataFrame, Context], pl.DataFrame]
+
+RULES: Sequence[Rule] = (
+    safety.signals,
+    change.signals,
+    expected.signals,
+    sudden.signals,
+    alliance.signals,
+)
+
+
+def detect(frame: pl.DataFrame, context: Context, rules: Sequence[Rule] = RULES) -> pl.DataFrame:
+    """All signals for the measurements in `frame`, ordered by client, session and signal."""
+    if frame.is_empty():
+        return empty_signals()
+    ordered = sort_measurements(frame)
+    found = [rule(ordered, context).select(SIGNAL_COLUMNS) for rule in rules]
+    return pl.concat(found, how="vertical").sort(["client_id", "session", "signal", "measure"])
