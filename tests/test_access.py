@@ -17,6 +17,7 @@ from reattune.alerts.models import Alert
 from reattune.alerts.services import alerts_raise_for_response
 from reattune.checks.models import CheckLink
 from reattune.checks.services import check_link_create
+from reattune.clinics.models import Supervision
 from tests.checks.helpers import full_check
 from tests.factories import ClinicWorld
 
@@ -32,6 +33,8 @@ PUBLIC = {
     "check_form": "the client's signed link is the key",
     "health": "health check for the server's supervisor; says only 'ok'",
 }
+# Clinic admins only: everyone else in the clinic gets a 403 (tests/clinics/ covers them).
+ADMIN_ONLY = {"person_detail", "person_reinvite", "person_supervision", "supervision_end"}
 # Not reachable by anyone logged in (logout is POST-only and harmless).
 NOT_OBJECT_SCOPED = {"logout", "measure_detail"}
 
@@ -71,6 +74,8 @@ def ids_for(world: ClinicWorld) -> dict[str, int | str]:
         "participant_id": world.case.participants.get().pk,
         "link_id": link.pk,
         "alert_id": alert.pk,
+        "person_id": world.colleague.pk,
+        "supervision_id": Supervision.objects.get(clinic=world.clinic).pk,
     }
 
 
@@ -83,7 +88,16 @@ def object_patterns() -> list[URLPattern]:
 
 
 def test_every_id_in_every_url_is_one_this_test_knows():
-    known = {"client_id", "case_id", "session_id", "participant_id", "link_id", "alert_id"}
+    known = {
+        "client_id",
+        "case_id",
+        "session_id",
+        "participant_id",
+        "link_id",
+        "alert_id",
+        "person_id",
+        "supervision_id",
+    }
     for pattern in object_patterns():
         params = set(pattern.pattern.converters)  # type: ignore[attr-defined]
         assert params <= known, f"{pattern.name} takes {params - known}: teach test_access about it"
@@ -125,8 +139,9 @@ def test_a_clinician_cannot_reach_a_colleagues_caseload(client, world):
     for pattern in object_patterns():
         params = {k: ids[k] for k in pattern.pattern.converters}  # type: ignore[attr-defined]
         url = reverse(pattern.name, kwargs=params)
+        allowed = (403, 404, 405) if pattern.name in ADMIN_ONLY else (404, 405)
         for method in (client.get, client.post):
-            assert method(url).status_code in (404, 405), f"trainee {method.__name__} {url}"
+            assert method(url).status_code in allowed, f"trainee {method.__name__} {url}"
 
 
 def test_a_supervisor_sees_a_supervisees_caseload_but_not_others(client, world):
@@ -145,8 +160,8 @@ def test_an_admin_sees_every_client_in_their_clinic(client, world):
 
 def test_the_owner_reaches_every_object_page(client, world):
     ids = ids_for(world)
-    client.force_login(world.clinician)
     for pattern in object_patterns():
+        client.force_login(world.admin if pattern.name in ADMIN_ONLY else world.clinician)
         params = {k: ids[k] for k in pattern.pattern.converters}  # type: ignore[attr-defined]
         url = reverse(pattern.name, kwargs=params)
         response = client.get(url)

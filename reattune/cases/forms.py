@@ -21,7 +21,7 @@ class ClientForm(forms.Form):
     name = forms.CharField(max_length=200, required=False, help_text="Optional.")
     date_of_birth = forms.DateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Optional.",
         error_messages={"invalid": "Please enter a real date, for example 1990-04-21."},
     )
@@ -77,7 +77,7 @@ class SessionForm(forms.ModelForm[TherapySession]):
     class Meta:
         model = TherapySession
         fields = ["number", "date", "attendance"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         error_messages = {"date": {"invalid": "Please enter a real date, for example 2026-03-02."}}
 
 

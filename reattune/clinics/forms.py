@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from reattune.clinics.http import clinic_id_of
 from reattune.clinics.models import Role, User
 from reattune.clinics.services import NOT_A_SUPERVISOR
 
@@ -58,7 +59,8 @@ class SupervisionForm(forms.Form):
         required=False,
         initial=timezone.localdate,
         label="Starts on",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # A date input only understands ISO dates, whatever the locale's format.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Leave empty for today.",
         error_messages={"invalid": STARTS_ON_INVALID},
     )
@@ -69,7 +71,7 @@ class SupervisionForm(forms.Form):
         # is simply not one of the choices.
         self.fields["supervisor"].queryset = (  # type: ignore[attr-defined]
             User.objects.filter(
-                clinic_id=supervisee.clinic_id, role=Role.SUPERVISOR, is_active=True
+                clinic_id=clinic_id_of(supervisee), role=Role.SUPERVISOR, is_active=True
             )
             .exclude(pk=supervisee.pk)
             .order_by("full_name")

@@ -95,7 +95,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 class SupervisionQuerySet(models.QuerySet["Supervision"]):
     def active(self, on: Any = None) -> SupervisionQuerySet:
         day = on or timezone.localdate()
-        return self.filter(Q(starts_on__lte=day), Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        # ends_on is the first day without supervision, so ending a link today ends it now.
+        return self.filter(Q(starts_on__lte=day), Q(ends_on__isnull=True) | Q(ends_on__gt=day))
 
 
 class Supervision(models.Model):
@@ -117,6 +118,11 @@ class Supervision(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                 name="supervision_ends_after_it_starts",
+            ),
+            models.UniqueConstraint(
+                fields=["supervisor", "supervisee"],
+                condition=Q(ends_on__isnull=True),
+                name="one_open_supervision_per_pair",
             ),
         ]
 

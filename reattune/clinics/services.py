@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from reattune.clinics.http import clinic_of
+from reattune.clinics.http import clinic_id_of, clinic_of
 from reattune.clinics.models import Clinic, Role, Supervision, User
 from reattune.measures.models import MeasureSchedule
 
@@ -65,7 +65,6 @@ EMAIL_TAKEN = (
     "Use a different address, or ask the person which one they log in with."
 )
 CANNOT_DEACTIVATE_SELF = "You can't deactivate your own account. Ask another clinic admin."
-CANNOT_CHANGE_OWN_ROLE = "You can't change your own role. Ask another clinic admin."
 LAST_ADMIN = (
     "This is the clinic's last active admin. Make someone else a clinic admin first, "
     "so somebody can still manage the clinic."
@@ -79,24 +78,20 @@ INVITATION_SUBJECT = "You're invited to Reattune at {clinic}"
 logger = logging.getLogger(__name__)
 
 
-def person_invite(*, clinic: Clinic, email: str, full_name: str, role: Role, site_url: str) -> User:
-    """Create an account with no usable password and email the person a link to choose one.
-
-    The account is committed before the email goes, so if the mail server fails the admin can
-    send the invitation again from the person's page.
-    """
-    with transaction.atomic():
-        # Emails are unique across the installation; the message names no clinic.
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError({"email": EMAIL_TAKEN})
-        person = person_create(clinic=clinic, email=email, full_name=full_name, role=role)
-    invitation_send(person=person, site_url=site_url)
-    return person
+@transaction.atomic
+def person_add(*, clinic: Clinic, email: str, full_name: str, role: Role) -> User:
+    """Add a person to the clinic with no usable password; `invitation_send` gives them the
+    way in. Kept apart so the account is committed before any email goes, and a failed email
+    can simply be sent again."""
+    # Emails are unique across the installation; the message names no clinic.
+    if User.objects.filter(email__iexact=email.strip()).exists():
+        raise ValidationError({"email": EMAIL_TAKEN})
+    return person_create(clinic=clinic, email=email, full_name=full_name, role=role)
 
 
 def invitation_send(*, person: User, site_url: str) -> bool:
-    """Email a one-time link to set a password, through the password-reset machinery: the
-    token is bound to the current password hash, so it stops working once it has been used."""
+    """Email a link to set a password, made by the password-reset machinery: the token is
+    bound to the password hash, so it stops working once used. False if the mail failed."""
     path = reverse(
         "password_reset_confirm",
         kwargs={
@@ -133,17 +128,15 @@ def person_update(*, person: User, role: Role | str, is_active: bool, changed_by
     every session they have open, so they are out on their very next request."""
     # One change to a clinic's people at a time, so two admins demoting each other at once
     # can't leave the clinic with none.
-    Clinic.objects.select_for_update().filter(pk=person.clinic_id).first()
+    clinic_id = clinic_id_of(person)
+    Clinic.objects.select_for_update().filter(pk=clinic_id).first()
     person.refresh_from_db(fields=["role", "is_active"])
-    if person.pk == changed_by.pk:
-        if not is_active:
-            raise ValidationError({"is_active": CANNOT_DEACTIVATE_SELF})
-        if role != person.role:
-            raise ValidationError({"role": CANNOT_CHANGE_OWN_ROLE})
+    if person.pk == changed_by.pk and not is_active:
+        raise ValidationError({"is_active": CANNOT_DEACTIVATE_SELF})
     stays_admin = role == Role.ADMIN and is_active
     if person.role == Role.ADMIN and person.is_active and not stays_admin:
         other_admins = User.objects.filter(
-            clinic_id=person.clinic_id, role=Role.ADMIN, is_active=True
+            clinic_id=clinic_id, role=Role.ADMIN, is_active=True
         ).exclude(pk=person.pk)
         if not other_admins.exists():
             raise ValidationError(LAST_ADMIN)

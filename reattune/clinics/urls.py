@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from reattune.clinics import views
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -19,5 +21,19 @@ urlpatterns = [
         "password-reset/done/",
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
+    ),
+    path("people/", views.people, name="people"),
+    path("people/new/", views.person_new, name="person_new"),
+    path("people/<int:person_id>/", views.person_detail, name="person_detail"),
+    path("people/<int:person_id>/invite/", views.person_reinvite, name="person_reinvite"),
+    path(
+        "people/<int:person_id>/supervision/",
+        views.person_supervision,
+        name="person_supervision",
+    ),
+    path(
+        "supervisions/<int:supervision_id>/end/",
+        views.supervision_end_view,
+        name="supervision_end",
     ),
 ]

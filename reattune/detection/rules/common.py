@@ -16,7 +16,7 @@ def per_measure(
     """An expression mapping each row's measure id to a per-measure constant.
     `value` is a function of the definition (return None where it does not apply)."""
     mapping = {m: value(d) for m, d in definitions.items()}  # type: ignore[operator]
-    return pl.col("measure").replace_strict(mapping, default=default)
+    return pl.col("measure").replace_strict(mapping, default=default)  # type: ignore[arg-type]
 
 
 def over_series(expr: pl.Expr) -> pl.Expr:
