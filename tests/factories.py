@@ -31,8 +31,10 @@ def make_person(clinic: Clinic, role: Role = Role.CLINICIAN, name: str = "") -> 
     )
 
 
-def make_client(clinic: Clinic, code: str = "") -> Client:
-    return client_create(clinic=clinic, code=code or f"C{next(_counter):04d}")
+def make_client(clinic: Clinic, code: str = "", created_by: User | None = None) -> Client:
+    return client_create(
+        clinic=clinic, code=code or f"C{next(_counter):04d}", created_by=created_by
+    )
 
 
 def make_case(

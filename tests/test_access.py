@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reattune.alerts.models import Alert
-from reattune.alerts.services import alerts_raise_for_response
+from reattune.alerts.services import alerts_raise_for_session
 from reattune.checks.models import CheckLink
 from reattune.checks.services import check_link_create
 from reattune.clinics.models import Supervision
@@ -59,8 +59,7 @@ def answered_world(world: ClinicWorld) -> tuple[CheckLink, Alert]:
     )
     Client().post(reverse("check_form", args=[link.token]), full_check(phq9__q9=1))
     # The test runs inside a transaction, so on-commit alerting is run here by hand.
-    for response in link.responses.all():
-        alerts_raise_for_response(response=response)
+    alerts_raise_for_session(session=world.session)
     return link, Alert.objects.get(case=world.case)
 
 

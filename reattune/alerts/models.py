@@ -52,6 +52,7 @@ class Alert(models.Model):
         "checks.Response", on_delete=models.PROTECT, related_name="alerts", null=True, blank=True
     )
     signal = models.CharField(max_length=40, help_text="The detection rule's name, e.g. safety.")
+    measure_id = models.CharField(max_length=40, blank=True)
     severity = models.CharField(max_length=20, choices=Severity.choices)
     title = models.CharField(max_length=200)
     explanation = models.TextField()
@@ -68,9 +69,10 @@ class Alert(models.Model):
 
     class Meta:
         constraints = [
-            # Re-running detection over the same response never duplicates an alert.
+            # Re-running detection over the same session never duplicates an alert.
             models.UniqueConstraint(
-                fields=["response", "signal"], name="one_alert_per_signal_per_response"
+                fields=["session", "participant", "signal", "measure_id"],
+                name="one_alert_per_signal_per_session",
             )
         ]
         indexes = [models.Index(fields=["clinic", "status", "severity"])]
@@ -81,3 +83,20 @@ class Alert(models.Model):
     @property
     def is_urgent(self) -> bool:
         return self.severity == Severity.URGENT
+
+
+class ExpectedResponseCalibration(models.Model):
+    """Expected-treatment-response bands computed from a clinic's own closed cases (see
+    reattune.detection.expected). The newest row is used; older ones stay as a record."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="calibrations")
+    computed_at = models.DateTimeField(auto_now_add=True)
+    closed_cases = models.PositiveIntegerField()
+    source = models.CharField(max_length=200)
+    data = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "-computed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.clinic}: {self.source} ({self.computed_at:%d %b %Y})"

@@ -1,42 +1,41 @@
-"""Turning signals from the detection core into alerts, and telling the right people."""
+"""Turning the detection core's signals into alerts, and telling the right people."""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from reattune.alerts.detection import session_signals
 from reattune.alerts.models import Alert, AlertStatus, Severity
+from reattune.cases.models import Participant, TherapySession
 from reattune.checks.models import Response
 from reattune.clinics.models import User
-from reattune.detection.signals import answer_signals
-from reattune.measures.registry import get_definition
+from reattune.detection.catalogue import info_for
+from reattune.measures.registry import all_definitions
+
+SEVERITIES = {s.value for s in Severity}
 
 
-def alerts_raise_for_response(*, response: Response) -> list[Alert]:
-    """Create the alerts this response's answers raise (idempotent: the constraint on
-    response and signal means a re-run creates nothing new) and email urgent ones."""
-    definition = get_definition(response.measure_id)
-    session = response.session
+def alerts_raise_for_session(*, session: TherapySession) -> list[Alert]:
+    """Run detection over the case up to this session and store each new signal as an alert.
+    Idempotent: one alert per session, participant, signal and measure, so re-running (after
+    a second partner answers, or from `reattune raise_alerts`) creates nothing twice. Urgent
+    alerts are emailed once the alert is committed."""
+    case = session.case
+    participants = {str(p.pk): p for p in case.participants.select_related("client")}
+    only = next(iter(participants.values())) if len(participants) == 1 else None
+    responses = {
+        (r.participant_id, r.measure_id): r for r in Response.objects.filter(session=session)
+    }
     created = []
-    for signal in answer_signals(definition, response.answers, session.number):
-        alert, was_created = Alert.objects.get_or_create(
-            response=response,
-            signal=signal.name,
-            defaults={
-                "clinic_id": response.clinic_id,
-                "case_id": session.case_id,
-                "client_id": response.client_id,
-                "participant_id": response.participant_id,
-                "session": session,
-                "severity": signal.severity,
-                "title": signal.title,
-                "explanation": signal.explanation,
-                "next_step": signal.next_step,
-                "rule": signal.rule,
-            },
-        )
+    for signal in session_signals(session).iter_rows(named=True):
+        participant = participants.get(signal["participant_id"]) or only
+        if participant is None:
+            continue
+        alert, was_created = _store(session, participant, signal, responses)
         if was_created:
             created.append(alert)
             if alert.severity == Severity.URGENT:
@@ -44,6 +43,41 @@ def alerts_raise_for_response(*, response: Response) -> list[Alert]:
 
                 transaction.on_commit(partial(email_urgent_alert.enqueue, alert_id=alert.pk))
     return created
+
+
+def _store(
+    session: TherapySession,
+    participant: Participant,
+    signal: dict[str, Any],
+    responses: dict[tuple[int, str], Response],
+) -> tuple[Alert, bool]:
+    definition = all_definitions().get(signal["measure"])
+    info = info_for(signal["signal"], definition.short_title if definition else signal["measure"])
+    severity = signal["severity"] if signal["severity"] in SEVERITIES else Severity.WARNING
+    response = responses.get((participant.pk, signal["measure"]))
+    explanation = signal["detail"]
+    comment = str(response.answers.get("change", "")).strip() if response else ""
+    if comment and signal["signal"] in ("alliance_rupture", "split_alliance"):
+        explanation += f" They wrote: “{comment}”"
+    return Alert.objects.get_or_create(
+        session=session,
+        participant=participant,
+        signal=signal["signal"],
+        measure_id=signal["measure"],
+        defaults={
+            "clinic_id": session.case.clinic_id,
+            "case_id": session.case_id,
+            "client_id": participant.client_id,
+            "response": response,
+            "severity": severity,
+            "title": info.title,
+            "explanation": explanation,
+            "next_step": info.next_step,
+            "rule": signal["rule"],
+            # Good news needs no acknowledgement: it is recorded, not queued.
+            "status": AlertStatus.OPEN if severity != Severity.INFO else AlertStatus.ACKNOWLEDGED,
+        },
+    )
 
 
 def alert_acknowledge(*, alert: Alert, by: User) -> Alert:

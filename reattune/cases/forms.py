@@ -3,10 +3,26 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from reattune.cases.models import Attendance, CaseKind, Client, TherapySession
 from reattune.clinics.http import clinic_id_of
 from reattune.clinics.models import Role, User
+from reattune.lib.validation import past_date, visible_text, working_date
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Refuses ids no database could hold before asking the database about them."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value or ():
+            if str(pk).isdigit() and int(pk) >= 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 class ClientForm(forms.Form):
@@ -25,6 +41,16 @@ class ClientForm(forms.Form):
         help_text="Optional.",
         error_messages={"invalid": "Please enter a real date, for example 1990-04-21."},
     )
+
+    def clean_code(self) -> str:
+        return visible_text(self.cleaned_data["code"])
+
+    def clean_name(self) -> str:
+        return visible_text(self.cleaned_data["name"])
+
+    def clean_date_of_birth(self) -> Any:
+        return past_date(self.cleaned_data["date_of_birth"])
+
     email = forms.EmailField(
         required=False,
         help_text="Optional. Only used to send the client their check link.",
@@ -37,7 +63,7 @@ class CaseForm(forms.Form):
     title = forms.CharField(
         max_length=200, required=False, help_text="Optional, e.g. 'Couple work'."
     )
-    clients = forms.ModelMultipleChoiceField(
+    clients = BoundedModelMultipleChoiceField(
         queryset=Client.objects.none(),
         help_text=(
             "Everyone who takes part. In a couple or family case each person rates separately."
@@ -47,16 +73,20 @@ class CaseForm(forms.Form):
             "invalid_choice": "One of the chosen clients isn't in your caseload.",
         },
     )
-    clinicians = forms.ModelMultipleChoiceField(
+    clinicians = BoundedModelMultipleChoiceField(
         queryset=User.objects.none(),
         required=False,
         help_text="Leave empty to assign the case to yourself.",
     )
 
+    def clean_title(self) -> str:
+        return visible_text(self.cleaned_data["title"])
+
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         clinic_id = clinic_id_of(user)
-        self.fields["clients"].queryset = Client.objects.filter(clinic_id=clinic_id)  # type: ignore[attr-defined]
+        # Only clients in this person's reach: a case must not open a colleague's client.
+        self.fields["clients"].queryset = Client.objects.for_user(user)  # type: ignore[attr-defined]
         self.fields["clinicians"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             clinic_id=clinic_id, is_active=True
         ).exclude(role=Role.ADMIN)
@@ -79,6 +109,19 @@ class SessionForm(forms.ModelForm[TherapySession]):
         fields = ["number", "date", "attendance"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         error_messages = {"date": {"invalid": "Please enter a real date, for example 2026-03-02."}}
+
+    def clean_date(self) -> Any:
+        return working_date(self.cleaned_data["date"])
+
+
+class CaseCloseForm(forms.Form):
+    closed_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Please give the date the case closed, for example 2026-03-02.",
+            "invalid": "Please give the date the case closed, for example 2026-03-02.",
+        },
+    )
 
 
 class AttendanceForm(forms.Form):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/new/", cases.case_create_view, name="case_create"),
     path("cases/<int:case_id>/", cases.case_detail, name="case_detail"),
     path("cases/<int:case_id>/sessions/new/", cases.session_create, name="session_create"),
+    path("cases/<int:case_id>/close/", cases.case_close, name="case_close"),
     path(
         "sessions/<int:session_id>/attendance/",
         cases.session_attendance,

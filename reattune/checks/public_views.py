@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from reattune.checks.form_view_model import form_measures
@@ -23,6 +24,10 @@ from reattune.measures.registry import get_definition
 MAX_TOKEN_LENGTH = 200
 
 
+# The signed, single-use link is the key to this form, so a forged cross-site post would need
+# the token itself. CSRF protection adds nothing here, and a phone whose CSRF cookie has gone
+# (form left open, cookies cleared, an in-app browser) must not lose a client's answers.
+@csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def check_form(request: HttpRequest, token: str) -> HttpResponse:

@@ -30,6 +30,10 @@ LINK_EXPIRED = (
     "Your therapist can send you a new one."
 )
 LINK_USED = "Thank you: we already have your answers for this session. Nothing more is needed."
+SESSION_DID_NOT_HAPPEN = (
+    "There's no check to fill in for this session: it's recorded as not having taken place. "
+    "If that's wrong, please tell your therapist."
+)
 NO_MEASURES_DUE = "There is no check to fill in after this session."
 SESSION_NOT_ATTENDED = "A check can only be sent for a session that took place."
 ALREADY_ANSWERED = "This person has already answered the check for this session."
@@ -78,6 +82,8 @@ def check_link_create(
 
 def current_link(session: TherapySession, participant: Participant) -> CheckLink | None:
     """The newest link still open for answers, if any."""
+    if session.attendance != Attendance.ATTENDED:
+        return None
     return (
         CheckLink.objects.filter(
             session=session,
@@ -107,6 +113,8 @@ def open_link(token: str) -> CheckLink:
         raise LinkProblem(LINK_USED, status=200)
     if link.is_expired:
         raise LinkProblem(LINK_EXPIRED, status=410)
+    if link.session.attendance != Attendance.ATTENDED:
+        raise LinkProblem(SESSION_DID_NOT_HAPPEN, status=410)
     return link
 
 
@@ -119,6 +127,22 @@ class CleanedCheck:
     by_measure: dict[str, dict[str, Any]]
 
 
+TWO_ANSWERS = "Please choose just one answer."
+
+
+def _one_value(raw: Any, key: str) -> Any:
+    """A form field sent twice (phq9-q9=2&phq9-q9=0) must not be cut silently to one of its
+    values: a safety answer could vanish. Two values count as no answer, and the form asks."""
+    values = raw.getlist(key) if hasattr(raw, "getlist") else [raw[key]]
+    return values[0] if len(values) == 1 else None
+
+
+def _sent_twice(raw: Any) -> set[str]:
+    if not hasattr(raw, "getlist"):
+        return set()
+    return {key for key in raw if len(raw.getlist(key)) > 1}
+
+
 def check_answers_clean(link: CheckLink, raw: Any) -> CleanedCheck:
     """Validate every measure on the form at once, so the client sees every problem together.
     Form fields are named '<measure>-<item>'. Raises AnswerError keyed by field name."""
@@ -126,11 +150,12 @@ def check_answers_clean(link: CheckLink, raw: Any) -> CleanedCheck:
     by_measure: dict[str, dict[str, Any]] = {}
     for definition in link_definitions(link):
         prefix = f"{definition.id}-"
-        own = {k.removeprefix(prefix): v for k, v in raw.items() if k.startswith(prefix)}
+        own = {k.removeprefix(prefix): _one_value(raw, k) for k in raw if k.startswith(prefix)}
         try:
             by_measure[definition.id] = definition.clean_answers(own)
         except AnswerError as e:
             errors.update({prefix + item: message for item, message in e.errors.items()})
+    errors.update({key: TWO_ANSWERS for key in _sent_twice(raw) if key in errors})
     if errors:
         raise AnswerError(errors)
     return CleanedCheck(by_measure=by_measure)
@@ -144,14 +169,13 @@ def check_response_submit(*, link: CheckLink, cleaned: CleanedCheck) -> list[Res
     try:
         with transaction.atomic():
             claimed = CheckLink.objects.filter(
-                pk=link.pk, used_at__isnull=True, expires_at__gt=now
+                pk=link.pk,
+                used_at__isnull=True,
+                expires_at__gt=now,
+                session__attendance=Attendance.ATTENDED,
             ).update(used_at=now)
             if not claimed:
-                link.refresh_from_db()
-                raise LinkProblem(
-                    LINK_USED if link.is_used else LINK_EXPIRED,
-                    status=200 if link.is_used else 410,
-                )
+                raise _why_unclaimed(link)
             responses = [
                 _store_one(link, get_definition(measure_id), answers, now)
                 for measure_id, answers in cleaned.by_measure.items()
@@ -161,6 +185,16 @@ def check_response_submit(*, link: CheckLink, cleaned: CleanedCheck) -> list[Res
         raise LinkProblem(LINK_USED, status=200) from None
     transaction.on_commit(lambda: _raise_alerts(responses))
     return responses
+
+
+def _why_unclaimed(link: CheckLink) -> LinkProblem:
+    link.refresh_from_db()
+    link.session.refresh_from_db()
+    if link.is_used:
+        return LinkProblem(LINK_USED, status=200)
+    if link.session.attendance != Attendance.ATTENDED:
+        return LinkProblem(SESSION_DID_NOT_HAPPEN, status=410)
+    return LinkProblem(LINK_EXPIRED, status=410)
 
 
 def _store_one(
@@ -185,12 +219,13 @@ def _store_one(
 def _raise_alerts(responses: list[Response]) -> None:
     """Runs after the answers are committed: a failure here is logged and can be re-run with
     `reattune raise_alerts`; it never loses the client's answers."""
-    from reattune.alerts.services import alerts_raise_for_response
+    from reattune.alerts.services import alerts_raise_for_session
 
-    for response in responses:
-        try:
-            alerts_raise_for_response(response=response)
-        except Exception:
-            logger.exception(
-                "Raising alerts failed for response %s; answers are stored", response.pk
-            )
+    try:
+        alerts_raise_for_session(session=responses[0].session)
+    except Exception:
+        logger.exception(
+            "Raising alerts failed for session %s; the answers are stored and "
+            "`reattune raise_alerts` will raise them",
+            responses[0].session_id,
+        )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from reattune.clinics.http import clinic_id_of
 from reattune.clinics.models import Role, User
 from reattune.clinics.services import NOT_A_SUPERVISOR
+from reattune.lib.validation import visible_text, working_date
 
 EMAIL_REQUIRED = "Please give the person's email address."
 EMAIL_INVALID = "Please enter an email address like name@example.org."
@@ -40,6 +41,9 @@ class PersonForm(forms.Form):
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip().lower()
 
+    def clean_full_name(self) -> str:
+        return visible_text(self.cleaned_data["full_name"])
+
 
 class PersonChangeForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, error_messages=_ROLE_FIELD_ERRORS)
@@ -64,6 +68,9 @@ class SupervisionForm(forms.Form):
         help_text="Leave empty for today.",
         error_messages={"invalid": STARTS_ON_INVALID},
     )
+
+    def clean_starts_on(self) -> Any:
+        return working_date(self.cleaned_data["starts_on"], years_ahead=1)
 
     def __init__(self, *args: Any, supervisee: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

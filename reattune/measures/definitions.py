@@ -234,7 +234,9 @@ def _clean_one(item: Item, value: Any) -> Any:
         if lowered not in ("yes", "no"):
             raise ValueError("Please answer yes or no.")
         return lowered
-    text = str(value)
+    # Control characters (NUL above all, which PostgreSQL cannot store) are dropped; newlines
+    # and tabs are the client's own layout and stay.
+    text = "".join(ch for ch in str(value) if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
     if len(text) > item.max_length:
         raise ValueError(
             f"Please keep this to {item.max_length} characters or fewer (it is {len(text)} now)."

@@ -10,19 +10,21 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from reattune.clinics.http import NO_CLINIC
 from reattune.clinics.models import Clinic, Role, User
 from reattune.measures import registry
 from reattune.measures.definitions import MeasureDefinition
 from reattune.measures.forms import ScheduleForm, schedule_of
 
 SCHEDULE_SAVED = "The measure schedule is saved."
+ADMINS_ONLY = "Only a clinic admin can change which measures the clinic runs."
 
 
 def _clinic_for(request: HttpRequest) -> Clinic:
     """The viewer's own clinic; 403 for an installation superuser who belongs to none."""
     user = request.user
     if not isinstance(user, User) or user.clinic is None:
-        raise PermissionDenied
+        raise PermissionDenied(NO_CLINIC)
     return user.clinic
 
 
@@ -30,7 +32,7 @@ def _admin_clinic_for(request: HttpRequest) -> Clinic:
     """The clinic a clinic admin manages; 403 for everyone else."""
     clinic = _clinic_for(request)
     if getattr(request.user, "role", None) != Role.ADMIN:
-        raise PermissionDenied
+        raise PermissionDenied(ADMINS_ONLY)
     return clinic
 
 

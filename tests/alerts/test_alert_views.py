@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from reattune.alerts.models import Alert, AlertStatus
-from reattune.alerts.services import alerts_raise_for_response
+from reattune.alerts.services import alerts_raise_for_session
 from reattune.checks.services import check_answers_clean, check_link_create, check_response_submit
 from tests.checks.helpers import full_check
 
@@ -19,10 +19,8 @@ def alert(world) -> Alert:
     link = check_link_create(
         session=world.session, participant=participant, created_by=world.clinician
     )
-    for response in check_response_submit(
-        link=link, cleaned=check_answers_clean(link, full_check(phq9__q9=3))
-    ):
-        alerts_raise_for_response(response=response)
+    check_response_submit(link=link, cleaned=check_answers_clean(link, full_check(phq9__q9=3)))
+    alerts_raise_for_session(session=world.session)
     return Alert.objects.get()
 
 

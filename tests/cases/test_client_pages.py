@@ -54,7 +54,8 @@ def test_bad_client_details_get_a_clear_message(login, world, data, message):
 
 
 def test_a_couple_case_has_two_participants_and_needs_them(login, world):
-    a, b = make_client(world.clinic), make_client(world.clinic)
+    a = make_client(world.clinic, created_by=world.clinician)
+    b = make_client(world.clinic, created_by=world.clinician)
     client = login(world.clinician)
     response = client.post(reverse("case_create"), {"kind": "couple", "clients": [a.pk]})
     assert "A couple case needs at least 2 participants." in response.content.decode()
@@ -133,3 +134,28 @@ def test_the_client_page_shows_chart_table_answers_and_log(login, world):
     assert "Did not attend" in body
     assert "Clinical cut-off 10" in body
     assert "Something felt off?" in body, "the answers table, one row per session"
+
+
+def test_a_case_closes_once_and_not_before_it_opened(login, world):
+    client = login(world.clinician)
+    url = reverse("case_close", args=[world.case.pk])
+    body = client.post(url, {"closed_on": "1999-01-01"}, follow=True).content.decode()
+    assert "cannot close before it opened" in body
+    client.post(url, {"closed_on": world.case.opened_on.isoformat()})
+    world.case.refresh_from_db()
+    assert world.case.closed_on == world.case.opened_on
+    body = client.post(url, {"closed_on": "2030-01-01"}, follow=True).content.decode()
+    assert "already closed" in body
+    world.case.refresh_from_db()
+    assert world.case.closed_on == world.case.opened_on
+
+
+def test_a_bad_closing_date_is_refused_clearly(login, world):
+    body = (
+        login(world.clinician)
+        .post(reverse("case_close", args=[world.case.pk]), {"closed_on": "soon"}, follow=True)
+        .content.decode()
+    )
+    assert "Please give the date the case closed" in body
+    world.case.refresh_from_db()
+    assert world.case.closed_on is None

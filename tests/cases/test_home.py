@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reattune.alerts.services import alerts_raise_for_response
+from reattune.alerts.services import alerts_raise_for_session
 from reattune.checks.services import check_answers_clean, check_link_create, check_response_submit
 from tests.checks.helpers import full_check
 from tests.factories import make_case, make_session
@@ -21,8 +21,7 @@ def answer(world, case, session, **overrides):
     responses = check_response_submit(
         link=link, cleaned=check_answers_clean(link, full_check(**overrides))
     )
-    for response in responses:
-        alerts_raise_for_response(response=response)
+    alerts_raise_for_session(session=session)
     return responses
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from reattune.cases.forms import AttendanceForm, CaseForm, SessionForm
+from reattune.cases.forms import AttendanceForm, CaseCloseForm, CaseForm, SessionForm
 from reattune.cases.models import Case, Client, Participant, TherapySession
 from reattune.cases.services import case_create, session_record
 from reattune.checks.models import Response
@@ -58,6 +58,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "clinicians": case.clinicians.all(),
             "sessions": sessions,
             "alliance_chart": _alliance_by_participant(case, participants),
+            "close_form": CaseCloseForm(initial={"closed_on": timezone.localdate()}),
             "session_form": SessionForm(
                 initial={"attendance": "attended", "date": timezone.localdate()}
             ),
@@ -111,6 +112,28 @@ def session_create(request: HttpRequest, case_id: int) -> HttpResponse:
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else str(error))
+    return redirect("case_detail", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Close a case; closed cases calibrate the clinic's expected-response bands."""
+    case = get_object_or_404(Case.objects.for_user(request.user), pk=case_id)
+    form = CaseCloseForm(request.POST)
+    if case.closed_on is not None:
+        messages.error(request, f"This case was already closed on {case.closed_on:%d %b %Y}.")
+    elif not form.is_valid():
+        for error in form.errors.get("closed_on", []):
+            messages.error(request, str(error))
+    elif form.cleaned_data["closed_on"] < case.opened_on:
+        messages.error(request, "A case cannot close before it opened.")
+    elif form.cleaned_data["closed_on"] > timezone.localdate():
+        messages.error(request, "A case cannot close on a date still to come.")
+    else:
+        case.closed_on = form.cleaned_data["closed_on"]
+        case.save(update_fields=["closed_on"])
+        messages.success(request, "Case closed. Its record stays as it is.")
     return redirect("case_detail", case_id=case.pk)
 
 

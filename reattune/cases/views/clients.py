@@ -14,12 +14,14 @@ from reattune.cases.models import Case, Client, TherapySession
 from reattune.cases.queries import answers_by_session
 from reattune.cases.services import client_create
 from reattune.checks.models import Response
+from reattune.clinics.http import clinic_of
+from reattune.lib.validation import without_nul
 
 
 @login_required
 def client_list(request: HttpRequest) -> HttpResponse:
     clients = Client.objects.for_user(request.user)
-    query = request.GET.get("q", "").strip()[:100]
+    query = without_nul(request.GET.get("q", "")).strip()[:100]
     if query:
         clients = clients.filter(Q(code__icontains=query) | Q(name__icontains=query))
     page = Paginator(clients.order_by("code"), 50).get_page(request.GET.get("page"))
@@ -28,11 +30,12 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def client_create_view(request: HttpRequest) -> HttpResponse:
+    clinic = clinic_of(request.user)  # type: ignore[arg-type]
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             client = client_create(
-                clinic=request.user.clinic,  # type: ignore[union-attr, arg-type]
+                clinic=clinic,
                 created_by=request.user,  # type: ignore[arg-type]
                 **form.cleaned_data,
             )

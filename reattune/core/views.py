@@ -1,0 +1,18 @@
+"""Installation-wide pages: what a person sees when a form has gone stale."""
+
+from __future__ import annotations
+
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form left open too long (or whose cookie was cleared) gets plain words and a way on,
+    never Django's technical page. On the login page, simply a fresh login form."""
+    del reason  # technical detail for developers; the log has it
+    if request.path == reverse("login"):
+        form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+        return render(request, "registration/login.html", {"form": form, "stale": True}, status=403)
+    return render(request, "stale_form.html", {"back": request.path}, status=403)

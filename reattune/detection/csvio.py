@@ -1,0 +1,513 @@
+"""Measurements in and signals out as CSV, for `reattune detect` (docs/detection/command_line.md).
+
+Reading is vectorised: polars reads every column as text, casts them with strict=False, and the
+rows a cast could not read are the bad ones; item checks run on the flattened item scores with
+numpy. Python loops only ever run over the (at most ten) rows being reported. A file that fails
+any check raises `DetectInputError` naming each line and its problem; nothing is returned.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import polars as pl
+
+from reattune.detection.frame import (
+    ATTENDED,
+    MEASUREMENT_SCHEMA,
+    SERIES_KEY,
+    SIGNAL_COLUMNS,
+)
+from reattune.measures.definitions import Item, MeasureDefinition
+
+REQUIRED_COLUMNS = ("client_id", "session", "measure", "total")
+OPTIONAL_COLUMNS = ("participant_id", "therapist_id", "date", "items", "attendance", "felt_off")
+ATTENDANCE = ("attended", "cancelled", "no_show")
+TEXT_OPTIONAL = ("items", "attendance", "felt_off")
+MAX_PROBLEMS = 10
+
+# Problem messages, as `INPUT.csv, line N: <message>`; the tests reuse these templates.
+NOT_FOUND = "no such file"
+NOT_UTF8 = "is not UTF-8 text ({error})"
+NOT_CSV = "cannot be read as CSV ({error})"
+NO_HEADER = (
+    "the file is empty; the first line must be a header naming client_id, session, measure "
+    "and total"
+)
+MISSING_COLUMNS = "the header has no {names} column; it needs client_id, session, measure and total"
+REPEATED_COLUMN = "the header names the column {name} more than once"
+TOO_MANY_FIELDS = "this row has {found} fields but the header has {expected}"
+EMPTY = "{column} is empty"
+SESSION_NOT_WHOLE = "session {value!r} is not a whole number"
+SESSION_BEFORE_INTAKE = "session {value} is before the intake (session 1)"
+UNKNOWN_MEASURE = "unknown measure {value!r} (known measures: {known})"
+BAD_ATTENDANCE = "attendance {value!r} is not one of attended, cancelled, no_show"
+BAD_FELT_OFF = "felt_off {value!r} is not yes or no"
+TOTAL_NOT_NUMBER = "total {value!r} is not a number"
+TOTAL_MISSING = (
+    "total is empty, but only a missed session (attendance cancelled or no_show) may leave it empty"
+)
+TOTAL_OUT_OF_RANGE = "total {value} is out of range for {measure} ({low}–{high})"
+ITEMS_NOT_WHOLE = "items {value!r} are not whole numbers separated by spaces"
+ITEM_COUNT = "items has {found} scores but {measure} has {expected} scored items"
+ITEM_NOT_ALLOWED = "item {position} ({item}) of {measure} is {value}, but must be {allowed}"
+ITEMS_DO_NOT_ADD_UP = "items add up to {scored} but total is {total}"
+REVERSED_NOTE = " (scoring {items} in reverse, as {measure} does)"
+DUPLICATE_ROW = "duplicate row: {what} was already given on line {first}"
+UNEXPLAINED = "this row could not be read"
+MORE_PROBLEMS = "and {count:,} more {rows} with problems, not shown; fix these first"
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int | None
+    message: str
+
+    def render(self, source: str) -> str:
+        return (
+            f"{source}: {self.message}"
+            if self.line is None
+            else (f"{source}, line {self.line}: {self.message}")
+        )
+
+
+class DetectInputError(Exception):
+    """The input cannot be used. `str()` gives one line per problem, naming the file and line."""
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        super().__init__("\n".join(p.render(source) for p in self.problems))
+
+
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    del message
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+
+def read_measurements(
+    path: Path | str,
+    definitions: Mapping[str, MeasureDefinition],
+    *,
+    progress: Progress = _quiet,
+) -> pl.DataFrame:
+    """The measurements in the CSV at `path`, in MEASUREMENT_SCHEMA and sorted by series and
+    session; raises DetectInputError naming the first problems (up to ten, by line)."""
+    source = str(path)
+    progress(f"reading {source}…")
+    raw = _read_text(Path(path), source)
+    progress(f"validating {raw.height:,} rows…")
+    return _Validator(raw, definitions, source).measurements()
+
+
+def _read_text(path: Path, source: str) -> pl.DataFrame:
+    """Every column as text, with the raw row number in `_row` (blank lines dropped)."""
+    if not path.is_file():
+        raise DetectInputError(source, [Problem(None, NOT_FOUND)])
+    try:
+        raw = pl.read_csv(path, infer_schema=False, glob=False, row_index_name="_row")
+    except pl.exceptions.NoDataError:
+        raise DetectInputError(source, [Problem(1, NO_HEADER)]) from None
+    except pl.exceptions.ComputeError as e:
+        raise DetectInputError(source, [_unreadable(path, e)]) from None
+    blank = pl.all_horizontal(pl.exclude("_row").is_null())
+    if raw.select(blank.any()).item():
+        raw = raw.filter(~blank)
+    return raw
+
+
+def _unreadable(path: Path, error: Exception) -> Problem:
+    """Where and why polars could not read the file: found again with slower, plainer tools,
+    which is fine on this path only."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return Problem(data.count(b"\n", 0, e.start) + 1, NOT_UTF8.format(error=e.reason))
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        expected = len(next(reader, []))
+        for record in reader:
+            if len(record) > expected:
+                message = TOO_MANY_FIELDS.format(found=len(record), expected=expected)
+                return Problem(reader.line_num, message)
+    return Problem(None, NOT_CSV.format(error=str(error).splitlines()[0]))
+
+
+TEXT_COLUMNS = ("client_id", "participant_id", "session", "measure", "total", *TEXT_OPTIONAL)
+
+
+def _text_columns(raw: pl.DataFrame, lower_case: Mapping[str, Sequence[str]]) -> pl.DataFrame:
+    """The columns read, trimmed of surrounding spaces, null where nothing is left, and
+    lower-cased where `lower_case` lists a column's values and some are not already one of
+    them. The last two are rarely needed, so first asked about in one cheap pass."""
+    text = raw.select(
+        pl.col("_row").cast(pl.Int64),
+        *(
+            pl.col(c).str.strip_chars() if c in raw.columns else pl.lit(None, pl.String).alias(c)
+            for c in TEXT_COLUMNS
+        ),
+    )
+    empty = [(pl.col(c) == "").any().alias(c) for c in TEXT_COLUMNS]
+    cased = [(~pl.col(c).is_in(list(v))).any().alias(f"{c}.") for c, v in lower_case.items()]
+    needs = text.select(*empty, *cased).row(0, named=True)
+    fixes = []
+    for column in TEXT_COLUMNS:
+        fixed = pl.col(column)
+        if needs[column]:
+            fixed = pl.when(fixed != "").then(fixed)
+        if needs.get(f"{column}."):
+            fixed = fixed.str.to_lowercase()
+        if needs[column] or needs.get(f"{column}."):
+            fixes.append(fixed.alias(column))
+    return text.with_columns(fixes) if fixes else text
+
+
+class _Validator:
+    """Builds the measurements frame from the raw text, or raises naming the rows at fault.
+
+    Every check is a boolean mask over the rows; the first check a row fails names its problem.
+    """
+
+    def __init__(
+        self, raw: pl.DataFrame, definitions: Mapping[str, MeasureDefinition], source: str
+    ) -> None:
+        self.raw = raw
+        self.definitions = definitions
+        self.source = source
+        self._check_header()
+        lower_case = {
+            "measure": list(definitions),
+            "attendance": ATTENDANCE,
+            "felt_off": ("yes", "no"),
+        }
+        # Sorted as text, before the items become lists: moving lists about costs far more.
+        self.text = _text_columns(self.raw, lower_case).sort(
+            "client_id",
+            pl.col("participant_id").fill_null(""),
+            "measure",
+            pl.col("session").cast(pl.Int32, strict=False),
+            "_row",
+        )
+        self._breaks_before: np.ndarray | None = None
+
+    def _check_header(self) -> None:
+        columns = [c for c in self.raw.columns if c != "_row"]
+        stripped = [c.strip() for c in columns]
+        for name in stripped:
+            if stripped.count(name) > 1 or f"{name}_duplicated_0" in stripped:
+                problem = Problem(1, REPEATED_COLUMN.format(name=name))
+                raise DetectInputError(self.source, [problem])
+        if stripped != columns:
+            self.raw = self.raw.rename(dict(zip(columns, stripped, strict=True)))
+        if missing := [c for c in REQUIRED_COLUMNS if c not in stripped]:
+            problem = Problem(1, MISSING_COLUMNS.format(names=" or ".join(missing)))
+            raise DetectInputError(self.source, [problem])
+
+    def measurements(self) -> pl.DataFrame:
+        typed = self._typed()
+        checks = [*self._checks(typed), ("duplicate", self._duplicates(typed))]
+        bad = np.logical_or.reduce([mask for _, mask in checks])
+        if bad.any():
+            raise DetectInputError(self.source, self._problems(typed, checks, bad))
+        return typed.select(list(MEASUREMENT_SCHEMA))
+
+    def _typed(self) -> pl.DataFrame:
+        """The text cast to MEASUREMENT_SCHEMA, null wherever a cast failed (the checks then
+        tell a failed cast from an empty field), with `_row` for the line number."""
+        items = pl.col("items")
+        if self.text.select(items.str.contains(r"\s\s|\t").any()).item():
+            items = items.str.replace_all(r"\s+", " ")
+        return self.text.select(
+            "_row",
+            "client_id",
+            pl.col("participant_id").fill_null(""),
+            pl.col("session").cast(pl.Int32, strict=False),
+            "measure",
+            pl.col("total").cast(pl.Float64, strict=False),
+            items.str.split(" ").cast(pl.List(pl.Int16), strict=False),
+            pl.col("attendance").fill_null(ATTENDED),
+            pl.col("felt_off") == "yes",
+        )
+
+    def _checks(self, typed: pl.DataFrame) -> list[tuple[str, np.ndarray]]:
+        """A mask a check, over the rows of `self.text` and `typed` (the same order), in the
+        order a row's problems are reported."""
+        text = self.text
+        low = _per_measure(self.definitions, lambda d: d.min_total)
+        high = _per_measure(self.definitions, lambda d: d.max_total)
+        session, total = typed["session"], typed["total"]
+        masks = pl.DataFrame(
+            {
+                "client_empty": text["client_id"].is_null(),
+                "session_empty": text["session"].is_null(),
+                "session_not_whole": text["session"].is_not_null() & session.is_null(),
+                "session_before_intake": session < 1,
+                "measure_empty": text["measure"].is_null(),
+                "measure_unknown": ~text["measure"].is_in(list(self.definitions)),
+                "attendance": ~text["attendance"].is_in(ATTENDANCE),
+                "felt_off": ~text["felt_off"].is_in(["yes", "no"]),
+                "total_not_number": text["total"].is_not_null()
+                & (total.is_null() | ~total.is_finite()),
+                "total_missing": text["total"].is_null() & (typed["attendance"] == ATTENDED),
+            }
+        ).with_columns(
+            total_range=typed.select((pl.col("total") < low) | (pl.col("total") > high)).to_series()
+        )
+        checks = [(name, _mask(masks[name])) for name in masks.columns]
+        return checks + self._item_checks(typed)
+
+    def _item_checks(self, typed: pl.DataFrame) -> list[tuple[str, np.ndarray]]:
+        """The item scores, measure by measure as a rows-by-items array: each score one of the
+        item's values, and the total as the definition scores it (reverse items reversed)."""
+        n = typed.height
+        items = typed["items"]
+        not_whole = np.zeros(n, dtype=bool)
+        if items.explode().null_count() > items.null_count():
+            has_null = items.list.eval(pl.element().is_null().any()).list.first()
+            not_whole = _mask(has_null)
+        count = typed.select(
+            _per_measure(self.definitions, lambda d: len(d.scored_items))
+        ).to_series()
+        wrong_count = _mask(items.list.len() != count) & ~not_whole
+        not_allowed = np.zeros(n, dtype=bool)
+        mismatch = np.zeros(n, dtype=bool)
+        usable = _mask(items.is_not_null() & count.is_not_null()) & ~not_whole & ~wrong_count
+        usable_rows = typed.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("position"), "measure", "items", "total"
+        ).filter(pl.Series(usable))
+        for (measure_id,), group in usable_rows.group_by("measure"):
+            definition = self.definitions[str(measure_id)]
+            rows = group["position"].to_numpy()
+            width = len(definition.scored_items)
+            scores = group["items"].list.to_array(width).to_numpy().astype(np.int32)
+            table = _ItemTable(definition)
+            not_allowed[rows] = ~table.allows(scores).all(axis=1)
+            scored = np.where(table.reverse, table.flip - scores, scores).sum(axis=1)
+            totals = group["total"].to_numpy()
+            with np.errstate(invalid="ignore"):
+                mismatch[rows] = (scored != totals) & ~np.isnan(totals)
+        return [
+            ("items_not_whole", not_whole),
+            ("item_count", wrong_count),
+            ("item_not_allowed", not_allowed),
+            ("items_do_not_add_up", mismatch & ~not_allowed),
+        ]
+
+    def _duplicates(self, typed: pl.DataFrame) -> np.ndarray:
+        """Rows repeating the series and session of the row before them: rows are sorted with
+        `_row` last, so the later line is the repeat."""
+        repeat = typed.select(
+            pl.all_horizontal(
+                pl.col(c).eq_missing(pl.col(c).shift(1)) for c in [*SERIES_KEY, "session"]
+            )
+        )
+        return _mask(repeat.to_series())
+
+    # --- Reporting (at most MAX_PROBLEMS rows: plain Python is fine here) -----------------------
+
+    def _problems(
+        self, typed: pl.DataFrame, checks: list[tuple[str, np.ndarray]], bad: np.ndarray
+    ) -> list[Problem]:
+        bad_positions = np.flatnonzero(bad)
+        in_file_order = np.argsort(typed["_row"].to_numpy()[bad_positions], kind="stable")
+        first = bad_positions[in_file_order[:MAX_PROBLEMS]]
+        problems = []
+        for position in first.tolist():
+            name = next(name for name, mask in checks if mask[position])
+            text = self.text.row(position, named=True)
+            values = typed.row(position, named=True)
+            message = self._describe(name, text, values, typed)
+            problems.append(Problem(self._line(text["_row"]), message))
+        if (more := bad_positions.size - first.size) > 0:
+            rows = "row" if more == 1 else "rows"
+            problems.append(Problem(None, MORE_PROBLEMS.format(count=more, rows=rows)))
+        return problems
+
+    def _line(self, raw_row: int) -> int:
+        """The line a row starts on: the header is line 1, and a quoted field with line breaks
+        in it moves every later row down by as many lines. Dropped blank lines still count."""
+        if self._breaks_before is None:
+            breaks = self.raw.select(
+                pl.sum_horizontal(
+                    pl.exclude("_row").str.count_matches("\n", literal=True).fill_null(0)
+                )
+            ).to_series()
+            self._breaks_before = np.concatenate(([0], np.cumsum(breaks.to_numpy())[:-1]))
+        header_breaks = sum(c.count("\n") for c in self.raw.columns)
+        position = int(np.searchsorted(self.raw["_row"].to_numpy(), raw_row))
+        return 2 + header_breaks + raw_row + int(self._breaks_before[position])
+
+    def _describe(
+        self, name: str, text: dict[str, Any], values: dict[str, Any], typed: pl.DataFrame
+    ) -> str:
+        simple = {
+            "client_empty": lambda: EMPTY.format(column="client_id"),
+            "session_empty": lambda: EMPTY.format(column="session"),
+            "session_not_whole": lambda: SESSION_NOT_WHOLE.format(value=text["session"]),
+            "session_before_intake": lambda: SESSION_BEFORE_INTAKE.format(value=text["session"]),
+            "measure_empty": lambda: EMPTY.format(column="measure"),
+            "measure_unknown": lambda: UNKNOWN_MEASURE.format(
+                value=text["measure"], known=", ".join(sorted(self.definitions))
+            ),
+            "attendance": lambda: BAD_ATTENDANCE.format(value=text["attendance"]),
+            "felt_off": lambda: BAD_FELT_OFF.format(value=text["felt_off"]),
+            "total_not_number": lambda: TOTAL_NOT_NUMBER.format(value=text["total"]),
+            "total_missing": lambda: TOTAL_MISSING,
+            "items_not_whole": lambda: ITEMS_NOT_WHOLE.format(value=text["items"]),
+            "duplicate": lambda: self._duplicate(values, typed),
+        }
+        if name in simple:
+            return simple[name]()
+        definition = self.definitions[values["measure"]]
+        if name == "total_range":
+            return TOTAL_OUT_OF_RANGE.format(
+                value=text["total"],
+                measure=definition.id,
+                low=definition.min_total,
+                high=definition.max_total,
+            )
+        return _describe_items(name, definition, values["items"], text["total"])
+
+    def _duplicate(self, values: dict[str, Any], typed: pl.DataFrame) -> str:
+        key = [*SERIES_KEY, "session"]
+        same = typed.filter(*(pl.col(c) == values[c] for c in key))
+        first = self._line(int(same["_row"].min()))  # type: ignore[arg-type]
+        who = f"client {values['client_id']}"
+        if values["participant_id"]:
+            who += f", participant {values['participant_id']}"
+        what = f"{who}, {values['measure']}, session {values['session']}"
+        return DUPLICATE_ROW.format(what=what, first=first)
+
+
+def _describe_items(name: str, definition: MeasureDefinition, scores: list[int], total: str) -> str:
+    scored_items = definition.scored_items
+    if name == "item_count":
+        return ITEM_COUNT.format(
+            found=len(scores), measure=definition.id, expected=len(scored_items)
+        )
+    if name == "item_not_allowed":
+        for position, (item, value) in enumerate(zip(scored_items, scores, strict=True)):
+            if value not in item.values:
+                return ITEM_NOT_ALLOWED.format(
+                    position=position + 1,
+                    item=item.id,
+                    measure=definition.id,
+                    value=value,
+                    allowed=_allowed(item),
+                )
+    if name == "items_do_not_add_up":
+        answers = {item.id: v for item, v in zip(scored_items, scores, strict=True)}
+        message = ITEMS_DO_NOT_ADD_UP.format(scored=definition.score(answers).total, total=total)
+        if definition.reverse_items:
+            reversed_ids = [i.id for i in scored_items if i.id in definition.reverse_items]
+            message += REVERSED_NOTE.format(items=", ".join(reversed_ids), measure=definition.id)
+        return message
+    return UNEXPLAINED
+
+
+def _mask(series: pl.Series) -> np.ndarray:
+    return series.fill_null(False).to_numpy().astype(bool, copy=False)
+
+
+def _per_measure(
+    definitions: Mapping[str, MeasureDefinition], value: Callable[[MeasureDefinition], int]
+) -> pl.Expr:
+    mapping = {m: value(d) for m, d in definitions.items()}
+    return pl.col("measure").replace_strict(mapping, default=None, return_dtype=pl.Int64)
+
+
+def _allowed(item: Item) -> str:
+    values = sorted(item.values)
+    if values == list(range(values[0], values[-1] + 1)):
+        return f"from {values[0]} to {values[-1]}"
+    return "one of " + ", ".join(map(str, values))
+
+
+class _ItemTable:
+    """One measure's scored items as arrays: which values each allows, and how each scores."""
+
+    def __init__(self, definition: MeasureDefinition) -> None:
+        scored = definition.scored_items
+        every_value = [v for item in scored for v in item.values]
+        self.low = min(every_value)
+        self.span = max(every_value) - self.low + 1
+        self.allowed = np.zeros((len(scored), self.span), dtype=bool)
+        for position, item in enumerate(scored):
+            self.allowed[position, [v - self.low for v in item.values]] = True
+        self.reverse = np.array([item.id in definition.reverse_items for item in scored])
+        self.flip = np.array([max(item.values) + min(item.values) for item in scored])
+
+    def allows(self, scores: np.ndarray) -> np.ndarray:
+        """Rows by items: is each score one of its item's values?"""
+        offset = scores - self.low
+        positions = np.arange(scores.shape[1])[np.newaxis, :]
+        listed = self.allowed[positions, np.clip(offset, 0, self.span - 1)]
+        allowed: np.ndarray = (offset >= 0) & (offset < self.span) & listed
+        return allowed
+
+
+# --- Writing ------------------------------------------------------------------------------------
+
+
+def write_signals(signals: pl.DataFrame, destination: Path | None, stdout: TextIO) -> None:
+    """Signals as CSV (SIGNAL_COLUMNS: the six the spec promises first). To a file, written
+    beside it and renamed into place, so a failure never leaves half a file; to `stdout`,
+    built whole first for the same reason."""
+    table = signals.select(SIGNAL_COLUMNS)
+    if destination is None:
+        stdout.write(table.write_csv())
+        stdout.flush()
+        return
+    _write_atomically(destination, table.write_csv)
+
+
+def write_measurements(frame: pl.DataFrame, destination: Path) -> None:
+    """A measurements frame in the input format `read_measurements` reads."""
+    table = frame.select(
+        "client_id",
+        "participant_id",
+        "session",
+        "measure",
+        pl.col("total").cast(pl.String),
+        pl.col("items").cast(pl.List(pl.String)).list.join(" "),
+        "attendance",
+        pl.col("felt_off").replace_strict({True: "yes", False: "no"}, return_dtype=pl.String),
+    )
+    _write_atomically(destination, table.write_csv)
+
+
+def _write_atomically(destination: Path, write: Callable[[str], object]) -> None:
+    folder = destination.parent
+    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=folder)
+    os.close(handle)
+    try:
+        write(temporary)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, destination)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+__all__ = [
+    "DetectInputError",
+    "Problem",
+    "read_measurements",
+    "write_measurements",
+    "write_signals",
+]
