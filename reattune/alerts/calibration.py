@@ -8,8 +8,8 @@ from reattune.alerts.detection import case_measurements
 from reattune.alerts.models import ExpectedResponseCalibration
 from reattune.cases.models import Case
 from reattune.clinics.models import Clinic
-from reattune.detection.expected import Calibration, calibrate
-from reattune.detection.frame import Context, Parameters
+from reattune.detection.expected import calibrate
+from reattune.detection.frame import Parameters
 from reattune.measures.registry import all_definitions
 
 
@@ -31,14 +31,3 @@ def calibration_refresh(*, clinic: Clinic) -> ExpectedResponseCalibration:
     return ExpectedResponseCalibration.objects.create(
         clinic=clinic, closed_cases=cases, source=source[:200], data=data
     )
-
-
-def clinic_context(clinic_id: int) -> Context:
-    """The detection context for a clinic: its newest calibration, or the published defaults."""
-    latest = (
-        ExpectedResponseCalibration.objects.filter(clinic_id=clinic_id)
-        .order_by("-computed_at")
-        .first()
-    )
-    calibration = Calibration.from_dict(latest.data) if latest and latest.data else None
-    return Context(definitions=all_definitions(), calibration=calibration)

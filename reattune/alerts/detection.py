@@ -13,9 +13,11 @@ from typing import Any
 
 import polars as pl
 
+from reattune.alerts.models import ExpectedResponseCalibration
 from reattune.cases.models import Attendance, Case, TherapySession
 from reattune.checks.models import Response
 from reattune.detection.engine import detect
+from reattune.detection.expected import Calibration
 from reattune.detection.frame import Context, measurements
 from reattune.measures.definitions import MeasureDefinition
 from reattune.measures.registry import all_definitions
@@ -73,8 +75,20 @@ def case_measurements(case: Case, *, up_to: int) -> pl.DataFrame:
     return measurements(rows)
 
 
+def clinic_context(clinic_id: int) -> Context:
+    """The detection context for a clinic: its newest calibration from its own closed cases
+    (`reattune recalibrate`), or the published defaults when it has none."""
+    latest = (
+        ExpectedResponseCalibration.objects.filter(clinic_id=clinic_id)
+        .order_by("-computed_at")
+        .first()
+    )
+    calibration = Calibration.from_dict(latest.data) if latest and latest.data else None
+    return Context(definitions=all_definitions(), calibration=calibration)
+
+
 def session_signals(session: TherapySession, context: Context | None = None) -> pl.DataFrame:
     """What the engine says at this session, from this case's rows up to it (prospective)."""
     frame = case_measurements(session.case, up_to=session.number)
-    found = detect(frame, context or Context(definitions=all_definitions()))
+    found = detect(frame, context or clinic_context(session.case.clinic_id))
     return found.filter(pl.col("session") == session.number)

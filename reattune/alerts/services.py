@@ -5,15 +5,17 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from reattune.alerts.detection import session_signals
+from reattune.alerts.detection import case_measurements, clinic_context, session_signals
 from reattune.alerts.models import Alert, AlertStatus, Severity
-from reattune.cases.models import Participant, TherapySession
+from reattune.cases.models import Case, Participant, TherapySession
 from reattune.checks.models import Response
 from reattune.clinics.models import User
 from reattune.detection.catalogue import info_for
+from reattune.detection.engine import detect
 from reattune.measures.registry import all_definitions
 
 SEVERITIES = {s.value for s in Severity}
@@ -24,18 +26,38 @@ def alerts_raise_for_session(*, session: TherapySession) -> list[Alert]:
     Idempotent: one alert per session, participant, signal and measure, so re-running (after
     a second partner answers, or from `reattune raise_alerts`) creates nothing twice. Urgent
     alerts are emailed once the alert is committed."""
-    case = session.case
+    return _store_signals(session.case, [session], session_signals(session))
+
+
+def alerts_raise_for_case(*, case: Case) -> list[Alert]:
+    """Detection over a whole case's history at once, storing what it says at every session.
+    Because every rule is prospective, this gives the same alerts as running it after each
+    session in turn (the demo and `reattune raise_alerts` use it: one engine run per case)."""
+    sessions = list(case.sessions.all())
+    if not sessions:
+        return []
+    frame = case_measurements(case, up_to=max(s.number for s in sessions))
+    return _store_signals(case, sessions, detect(frame, clinic_context(case.clinic_id)))
+
+
+def _store_signals(
+    case: Case, sessions: list[TherapySession], signals: pl.DataFrame
+) -> list[Alert]:
     participants = {str(p.pk): p for p in case.participants.select_related("client")}
     only = next(iter(participants.values())) if len(participants) == 1 else None
+    by_number = {s.number: s for s in sessions}
     responses = {
-        (r.participant_id, r.measure_id): r for r in Response.objects.filter(session=session)
+        (r.session_id, r.participant_id, r.measure_id): r
+        for r in Response.objects.filter(session__in=sessions)
     }
     created = []
-    for signal in session_signals(session).iter_rows(named=True):
+    for signal in signals.iter_rows(named=True):
+        session = by_number.get(signal["session"])
         participant = participants.get(signal["participant_id"]) or only
-        if participant is None:
+        if session is None or participant is None:
             continue
-        alert, was_created = _store(session, participant, signal, responses)
+        response = responses.get((session.pk, participant.pk, signal["measure"]))
+        alert, was_created = _store(session, participant, signal, response)
         if was_created:
             created.append(alert)
             if alert.severity == Severity.URGENT:
@@ -49,12 +71,11 @@ def _store(
     session: TherapySession,
     participant: Participant,
     signal: dict[str, Any],
-    responses: dict[tuple[int, str], Response],
+    response: Response | None,
 ) -> tuple[Alert, bool]:
     definition = all_definitions().get(signal["measure"])
     info = info_for(signal["signal"], definition.short_title if definition else signal["measure"])
     severity = signal["severity"] if signal["severity"] in SEVERITIES else Severity.WARNING
-    response = responses.get((participant.pk, signal["measure"]))
     explanation = signal["detail"]
     comment = str(response.answers.get("change", "")).strip() if response else ""
     if comment and signal["signal"] in ("alliance_rupture", "split_alliance"):

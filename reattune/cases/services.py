@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
+from functools import partial
+
 from django.db import IntegrityError, transaction
 
 from reattune.cases.models import (
@@ -109,4 +111,22 @@ def session_record(
         raise ValidationError(
             {"number": SESSION_NUMBER_TAKEN.format(number=chosen, free=case.next_session_number())}
         ) from None
+    _detect_after_commit(session)
     return session
+
+
+def session_attendance_set(*, session: TherapySession, attendance: str) -> TherapySession:
+    session.attendance = attendance
+    session.full_clean(validate_constraints=False)
+    session.save(update_fields=["attendance"])
+    _detect_after_commit(session)
+    return session
+
+
+def _detect_after_commit(session: TherapySession) -> None:
+    """A missed session can itself be a signal (disengagement after a rupture, a repair whose
+    window ran out), so detection runs when attendance is recorded, not only on answers."""
+    if session.attendance in (Attendance.CANCELLED, Attendance.NO_SHOW):
+        from reattune.alerts.services import alerts_raise_for_session
+
+        transaction.on_commit(partial(alerts_raise_for_session, session=session))

@@ -161,7 +161,9 @@ def check_answers_clean(link: CheckLink, raw: Any) -> CleanedCheck:
     return CleanedCheck(by_measure=by_measure)
 
 
-def check_response_submit(*, link: CheckLink, cleaned: CleanedCheck) -> list[Response]:
+def check_response_submit(
+    *, link: CheckLink, cleaned: CleanedCheck, raise_alerts: bool = True
+) -> list[Response]:
     """Store the answers once. The link is claimed with a conditional UPDATE in the same
     transaction as the answers, so a double submit or a race stores one set and the loser
     learns the link was used; nothing half-stored is possible."""
@@ -183,7 +185,8 @@ def check_response_submit(*, link: CheckLink, cleaned: CleanedCheck) -> list[Res
     except IntegrityError:
         # Another link for the same session and person already brought these answers.
         raise LinkProblem(LINK_USED, status=200) from None
-    transaction.on_commit(lambda: _raise_alerts(responses))
+    if raise_alerts:
+        transaction.on_commit(lambda: _raise_alerts(responses))
     return responses
 
 

@@ -23,6 +23,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from reattune.alerts.models import Alert
+from reattune.alerts.services import alerts_raise_for_case
 from reattune.cases.models import Attendance, Case, CaseKind, Client
 from reattune.cases.services import case_create, client_create, session_record
 from reattune.checks.models import CheckLink, Response
@@ -144,7 +145,9 @@ class _Seeder:
 
     def answer(self, link: CheckLink, check: Check, day: dt.date) -> None:
         cleaned = check_answers_clean(link, check.form())
-        responses = check_response_submit(link=link, cleaned=cleaned)
+        # Alerts are raised once per case at the end (alerts_raise_for_case): the same alerts,
+        # one engine run per case instead of one per session.
+        responses = check_response_submit(link=link, cleaned=cleaned, raise_alerts=False)
         ended = timezone.make_aware(dt.datetime.combine(day, dt.time(17, 0)))
         answered = ended + dt.timedelta(minutes=self.rng.randint(5, 180))
         now = timezone.now()
@@ -239,7 +242,8 @@ def demo_seed(*, today: dt.date | None = None) -> Clinic:
             seeder.couple_case()
             seeder.family_case()
             seeder.backdate()
-        # The outer block has committed, so the on-commit alert callbacks have run by now.
+            for case in Case.objects.filter(clinic=clinic):
+                alerts_raise_for_case(case=case)
         _alerts_backdate(clinic)
     return clinic
 

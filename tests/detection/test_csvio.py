@@ -297,7 +297,9 @@ def answers(definition: MeasureDefinition) -> st.SearchStrategy[list[int]]:
     return st.tuples(*(st.sampled_from(i.values) for i in definition.scored_items)).map(list)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_the_vectorised_check_agrees_with_the_definitions_own_scoring(tmp_path, data):
     rows, expected_bad = [], []
@@ -366,7 +368,9 @@ def measurement_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
     return rows
 
 
-@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=measurement_rows())
 def test_any_valid_frame_written_out_reads_back_equal(tmp_path, rows):
     frame = measurements(rows)

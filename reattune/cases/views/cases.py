@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from reattune.cases.forms import AttendanceForm, CaseCloseForm, CaseForm, SessionForm
 from reattune.cases.models import Case, Client, Participant, TherapySession
-from reattune.cases.services import case_create, session_record
+from reattune.cases.services import case_create, session_attendance_set, session_record
 from reattune.checks.models import Response
 from reattune.clinics.models import User
 from reattune.lib.charts import Series, line_chart
@@ -143,8 +143,7 @@ def session_attendance(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(TherapySession.objects.for_user(request.user), pk=session_id)
     form = AttendanceForm(request.POST)
     if form.is_valid():
-        session.attendance = form.cleaned_data["attendance"]
-        session.save(update_fields=["attendance"])
+        session_attendance_set(session=session, attendance=form.cleaned_data["attendance"])
         messages.success(
             request, f"Session {session.number} marked {session.get_attendance_display().lower()}."
         )
