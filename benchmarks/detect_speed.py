@@ -196,15 +196,15 @@ def phases(path: Path, output: Path) -> dict[str, str]:
     definitions = load_definitions()
     context = Context(definitions=definitions)
     for _ in range(RUNS):
-        frame = timed("read + validate CSV", lambda: csvio.read_measurements(path, definitions))
+        frame = timed("read + validate CSV", partial(csvio.read_measurements, path, definitions))
         assert isinstance(frame, pl.DataFrame)
-        ordered = timed("engine: sort (sorted input)", lambda: sort_measurements(frame))
+        ordered = timed("engine: sort (sorted input)", partial(sort_measurements, frame))
         assert isinstance(ordered, pl.DataFrame)
         for rule in engine.RULES:
             timed(f"rule {rule.__module__.rsplit('.', 1)[-1]}", partial(rule, ordered, context))
-        signals = timed("engine.detect, all rules", lambda: engine.detect(frame, context))
+        signals = timed("engine.detect, all rules", partial(engine.detect, frame, context))
         if isinstance(signals, pl.DataFrame):
-            timed("write signals CSV", lambda: csvio.write_signals(signals, output, sys.stdout))
+            timed("write signals CSV", partial(csvio.write_signals, signals, output, sys.stdout))
     return {label: f"{seconds:6.2f} s" for label, seconds in best.items()} | failures
 
 
