@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from reattune.measures.definitions import DefinitionError, MeasureDefinition, load_definitions
 
 OK, UNEXPECTED, BAD_INPUT = 0, 1, 2
+INTERRUPTED = 130  # the shell's convention for Ctrl-C
 PROG = "reattune detect"
 
 NO_CALIBRATION = (
@@ -77,6 +78,9 @@ def main(argv: list[str], stdout: TextIO | None = None, stderr: TextIO | None = 
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
         return UNEXPECTED
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing was written", file=err)
+        return INTERRUPTED
     except (Exception, PanicException):  # polars' panics are BaseExceptions
         print(f"{PROG}: unexpected error; please report it with the lines below", file=err)
         traceback.print_exc(file=err)

@@ -1,9 +1,11 @@
 """Measurements in and signals out as CSV, for `reattune detect` (docs/detection/command_line.md).
 
-Reading is vectorised: polars reads every column as text, casts them with strict=False, and the
-rows a cast could not read are the bad ones; item checks run on the flattened item scores with
-numpy. Python loops only ever run over the (at most ten) rows being reported. A file that fails
-any check raises `DetectInputError` naming each line and its problem; nothing is returned.
+CSV as RFC 4180 describes it (quoted fields may hold commas, quotes and line breaks), UTF-8.
+Reading is vectorised: polars reads every column as text and casts it with strict=False, and the
+rows a cast could not read are the bad ones; the items are checked with list.min, list.max and
+list.sum against each measure's definition, scored as `MeasureDefinition.score` scores them.
+Python loops only ever run over the (at most ten) rows being reported. A file that fails any
+check raises `DetectInputError` naming each line and its problem, and nothing is returned.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,9 +31,9 @@ from reattune.detection.frame import (
 from reattune.measures.definitions import Item, MeasureDefinition
 
 REQUIRED_COLUMNS = ("client_id", "session", "measure", "total")
-OPTIONAL_COLUMNS = ("participant_id", "therapist_id", "date", "items", "attendance", "felt_off")
+# Read when present; any other column (therapist_id, date, notes, …) is ignored.
+READ_COLUMNS = (*REQUIRED_COLUMNS, "participant_id", "items", "attendance", "felt_off")
 ATTENDANCE = ("attended", "cancelled", "no_show")
-TEXT_OPTIONAL = ("items", "attendance", "felt_off")
 MAX_PROBLEMS = 10
 
 # Problem messages, as `INPUT.csv, line N: <message>`; the tests reuse these templates.
@@ -71,11 +74,9 @@ class Problem:
     message: str
 
     def render(self, source: str) -> str:
-        return (
-            f"{source}: {self.message}"
-            if self.line is None
-            else (f"{source}, line {self.line}: {self.message}")
-        )
+        if self.line is None:
+            return f"{source}: {self.message}"
+        return f"{source}, line {self.line}: {self.message}"
 
 
 class DetectInputError(Exception):
@@ -146,9 +147,6 @@ def _unreadable(path: Path, error: Exception) -> Problem:
     return Problem(None, NOT_CSV.format(error=str(error).splitlines()[0]))
 
 
-TEXT_COLUMNS = ("client_id", "participant_id", "session", "measure", "total", *TEXT_OPTIONAL)
-
-
 def _text_columns(raw: pl.DataFrame, lower_case: Mapping[str, Sequence[str]]) -> pl.DataFrame:
     """The columns read, trimmed of surrounding spaces, null where nothing is left, and
     lower-cased where `lower_case` lists a column's values and some are not already one of
@@ -157,14 +155,14 @@ def _text_columns(raw: pl.DataFrame, lower_case: Mapping[str, Sequence[str]]) ->
         pl.col("_row").cast(pl.Int64),
         *(
             pl.col(c).str.strip_chars() if c in raw.columns else pl.lit(None, pl.String).alias(c)
-            for c in TEXT_COLUMNS
+            for c in READ_COLUMNS
         ),
     )
-    empty = [(pl.col(c) == "").any().alias(c) for c in TEXT_COLUMNS]
+    empty = [(pl.col(c) == "").any().alias(c) for c in READ_COLUMNS]
     cased = [(~pl.col(c).is_in(list(v))).any().alias(f"{c}.") for c, v in lower_case.items()]
     needs = text.select(*empty, *cased).row(0, named=True)
     fixes = []
-    for column in TEXT_COLUMNS:
+    for column in READ_COLUMNS:
         fixed = pl.col(column)
         if needs[column]:
             fixed = pl.when(fixed != "").then(fixed)
@@ -193,7 +191,8 @@ class _Validator:
             "attendance": ATTENDANCE,
             "felt_off": ("yes", "no"),
         }
-        # Sorted as text, before the items become lists: moving lists about costs far more.
+        # In series order from here on, as the engine wants it: a repeated row then sits just
+        # after the one it repeats (`_row` breaks ties, so the repeat is the later line).
         self.text = _text_columns(self.raw, lower_case).sort(
             "client_id",
             pl.col("participant_id").fill_null(""),
@@ -270,40 +269,42 @@ class _Validator:
         return checks + self._item_checks(typed)
 
     def _item_checks(self, typed: pl.DataFrame) -> list[tuple[str, np.ndarray]]:
-        """The item scores, measure by measure as a rows-by-items array: each score one of the
-        item's values, and the total as the definition scores it (reverse items reversed)."""
+        """Each row's item scores against its measure's definition: one score a scored item,
+        each one of its item's values, adding up to the total as `MeasureDefinition.score`
+        adds them (a reverse item counts as its highest plus lowest value minus the answer).
+        One pass over the list column with list.min, list.max and list.sum; only measures whose
+        items do not all share one unbroken range of values need the slower exact check."""
         n = typed.height
-        items = typed["items"]
+        items = pl.col("items")
         not_whole = np.zeros(n, dtype=bool)
-        if items.explode().null_count() > items.null_count():
-            has_null = items.list.eval(pl.element().is_null().any()).list.first()
-            not_whole = _mask(has_null)
-        count = typed.select(
-            _per_measure(self.definitions, lambda d: len(d.scored_items))
-        ).to_series()
-        wrong_count = _mask(items.list.len() != count) & ~not_whole
-        not_allowed = np.zeros(n, dtype=bool)
-        mismatch = np.zeros(n, dtype=bool)
-        usable = _mask(items.is_not_null() & count.is_not_null()) & ~not_whole & ~wrong_count
-        usable_rows = typed.select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("position"), "measure", "items", "total"
-        ).filter(pl.Series(usable))
-        for (measure_id,), group in usable_rows.group_by("measure"):
-            definition = self.definitions[str(measure_id)]
-            rows = group["position"].to_numpy()
-            width = len(definition.scored_items)
-            scores = group["items"].list.to_array(width).to_numpy().astype(np.int32)
-            table = _ItemTable(definition)
-            not_allowed[rows] = ~table.allows(scores).all(axis=1)
-            scored = np.where(table.reverse, table.flip - scores, scores).sum(axis=1)
-            totals = group["total"].to_numpy()
-            with np.errstate(invalid="ignore"):
-                mismatch[rows] = (scored != totals) & ~np.isnan(totals)
+        if typed["items"].explode().null_count() > typed["items"].null_count():
+            not_whole = _mask(typed["items"].list.eval(pl.element().is_null().any()).list.first())
+        scales = {m: _ItemTable(d) for m, d in self.definitions.items()}
+        measure_of = partial(_per_measure, self.definitions)
+        low = measure_of(lambda d: scales[d.id].low)
+        high = measure_of(lambda d: scales[d.id].low + scales[d.id].span - 1)
+        masks = typed.select(
+            wrong_count=items.list.len() != measure_of(lambda d: len(d.scored_items)),
+            out_of_range=(items.list.min() < low) | (items.list.max() > high),
+            mismatch=(items.list.sum() + _reverse_correction(scales)) != pl.col("total"),
+            usable=items.is_not_null() & pl.col("measure").is_in(list(self.definitions)),
+        )
+        wrong_count = _mask(masks["wrong_count"]) & ~not_whole
+        usable = _mask(masks["usable"]) & ~not_whole & ~wrong_count
+        not_allowed = usable & _mask(masks["out_of_range"])
+        uneven = [m for m, table in scales.items() if not table.one_range]
+        rows_to_check = typed.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("position"), "measure", "items"
+        ).filter(pl.Series(usable) & pl.col("measure").is_in(uneven))
+        for (measure_id,), group in rows_to_check.group_by("measure"):
+            table = scales[str(measure_id)]
+            scores = group["items"].list.to_array(table.width).to_numpy().astype(np.int32)
+            not_allowed[group["position"].to_numpy()] = ~table.allows(scores).all(axis=1)
         return [
             ("items_not_whole", not_whole),
             ("item_count", wrong_count),
             ("item_not_allowed", not_allowed),
-            ("items_do_not_add_up", mismatch & ~not_allowed),
+            ("items_do_not_add_up", usable & ~not_allowed & _mask(masks["mismatch"])),
         ]
 
     def _duplicates(self, typed: pl.DataFrame) -> np.ndarray:
@@ -423,7 +424,8 @@ def _mask(series: pl.Series) -> np.ndarray:
 
 
 def _per_measure(
-    definitions: Mapping[str, MeasureDefinition], value: Callable[[MeasureDefinition], int]
+    definitions: Mapping[str, MeasureDefinition],
+    value: Callable[[MeasureDefinition], int | None],
 ) -> pl.Expr:
     mapping = {m: value(d) for m, d in definitions.items()}
     return pl.col("measure").replace_strict(mapping, default=None, return_dtype=pl.Int64)
@@ -442,13 +444,18 @@ class _ItemTable:
     def __init__(self, definition: MeasureDefinition) -> None:
         scored = definition.scored_items
         every_value = [v for item in scored for v in item.values]
+        self.width = len(scored)
         self.low = min(every_value)
         self.span = max(every_value) - self.low + 1
         self.allowed = np.zeros((len(scored), self.span), dtype=bool)
         for position, item in enumerate(scored):
             self.allowed[position, [v - self.low for v in item.values]] = True
-        self.reverse = np.array([item.id in definition.reverse_items for item in scored])
-        self.flip = np.array([max(item.values) + min(item.values) for item in scored])
+        self.one_range = bool(self.allowed.all())
+        self.flip = {
+            position: max(item.values) + min(item.values)
+            for position, item in enumerate(scored)
+            if item.id in definition.reverse_items
+        }
 
     def allows(self, scores: np.ndarray) -> np.ndarray:
         """Rows by items: is each score one of its item's values?"""
@@ -457,6 +464,18 @@ class _ItemTable:
         listed = self.allowed[positions, np.clip(offset, 0, self.span - 1)]
         allowed: np.ndarray = (offset >= 0) & (offset < self.span) & listed
         return allowed
+
+
+def _reverse_correction(tables: Mapping[str, _ItemTable]) -> pl.Expr:
+    """What to add to a plain sum of the items to score reverse items reversed: for each,
+    (highest + lowest − answer) − answer."""
+    correction = pl.lit(0, dtype=pl.Int64)
+    for position in sorted({p for table in tables.values() for p in table.flip}):
+        flips = {m: table.flip.get(position) for m, table in tables.items()}
+        flip = pl.col("measure").replace_strict(flips, default=None, return_dtype=pl.Int64)
+        answer = pl.col("items").list.get(position, null_on_oob=True).cast(pl.Int64)
+        correction += pl.when(flip.is_not_null()).then(flip - 2 * answer).otherwise(0)
+    return correction
 
 
 # --- Writing ------------------------------------------------------------------------------------

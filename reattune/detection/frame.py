@@ -90,7 +90,7 @@ class Parameters:
     # Alliance ruptures (Stiles et al. 2004; Strauss et al. 2006; Gumz et al. 2012).
     rupture_z: float = 1.96  # one-sided: a drop this size by chance in fewer than 1 in 40
     rupture_min_drop: float = 3.0  # points on the 0-40 check: smaller drops are noise
-    rupture_prior_sd: float = 2.5  # between-person SD of session-to-session change
+    rupture_prior_sd: float = 2.5  # prior for a client's own SD of alliance totals across sessions
     rupture_prior_weight: float = 3.0  # sessions' worth of weight the prior carries
     rupture_sd_floor: float = 1.5
     rupture_min_history: int = 2  # prior sessions needed before a drop can be judged

@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 from reattune.detection import csvio
 from reattune.detection.csvio import DetectInputError, read_measurements, write_measurements
 from reattune.detection.frame import MEASUREMENT_SCHEMA, measurements, sort_measurements
-from reattune.measures.definitions import MeasureDefinition, load_definitions
+from reattune.measures.definitions import MeasureDefinition, load_definitions, parse_definition
 
 SHIPPED = load_definitions()
 HEADER = "client_id,session,measure,total,items,attendance,felt_off"
@@ -275,6 +275,56 @@ def test_a_header_only_file_gives_no_measurements(tmp_path):
     assert frame.schema == pl.Schema(MEASUREMENT_SCHEMA)
 
 
+# --- Items that do not all share one range ------------------------------------------------
+
+UNEVEN = parse_definition(
+    """
+id = "uneven"
+title = "Uneven"
+version = "1"
+kind = "outcome"
+direction = "higher_is_worse"
+licence = "test"
+attribution = "test"
+
+[[items]]
+id = "a"
+text = "Scored 0, 2 or 4"
+type = "choice"
+options = [{ value = 0, label = "no" }, { value = 2, label = "some" }, { value = 4, label = "yes" }]
+
+[[items]]
+id = "b"
+text = "Scored 1 to 5, in reverse"
+type = "scale"
+min = 1
+max = 5
+
+[scoring]
+reverse_items = ["b"]
+""",
+    "uneven.toml",
+)
+WITH_UNEVEN = {**SHIPPED, "uneven": UNEVEN}
+
+
+def read_uneven(folder: Path, *rows: str) -> pl.DataFrame:
+    return read_measurements(write(folder, HEADER, *rows), WITH_UNEVEN)
+
+
+def test_each_item_is_checked_against_its_own_values(tmp_path):
+    assert read_uneven(tmp_path, "c1,1,uneven,6,2 2,,")["total"].to_list() == [6.0]
+    with pytest.raises(DetectInputError) as caught:
+        read_uneven(tmp_path, "c1,1,uneven,6,2 2,,", "c1,2,uneven,3,1 4,,", "c1,3,uneven,4,0 0,,")
+    message = csvio.ITEM_NOT_ALLOWED.format
+    assert str(caught.value).splitlines() == [
+        f"{tmp_path / 'input.csv'}, line 3: "
+        + message(position=1, item="a", measure="uneven", value=1, allowed="one of 0, 2, 4"),
+        f"{tmp_path / 'input.csv'}, line 4: "
+        + message(position=2, item="b", measure="uneven", value=0, allowed="from 1 to 5"),
+    ]
+
+
 # --- Reverse-scored items -----------------------------------------------------------------
 
 # CORE-10 scores q2 and q3 in reverse (0-4 becomes 4-0): all ones add up to 8 + 3 + 3.
@@ -298,27 +348,30 @@ def answers(definition: MeasureDefinition) -> st.SearchStrategy[list[int]]:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_the_vectorised_check_agrees_with_the_definitions_own_scoring(tmp_path, data):
+def test_the_vectorised_checks_agree_with_the_definitions_own_values_and_scoring(tmp_path, data):
     rows, expected_bad = [], []
-    for n, definition in enumerate(sorted(SHIPPED.values(), key=lambda d: d.id)):
-        scores = data.draw(answers(definition))
-        ids = [i.id for i in definition.scored_items]
-        score = definition.score(dict(zip(ids, scores, strict=True))).total
+    for n, definition in enumerate(sorted(WITH_UNEVEN.values(), key=lambda d: d.id)):
+        items = definition.scored_items
+        scores = data.draw(
+            st.tuples(*(st.sampled_from(i.values) | st.integers(-1, 11) for i in items))
+        )
+        score = definition.score(dict(zip([i.id for i in items], scores, strict=True))).total
         claimed = data.draw(st.sampled_from([score, score, score + 1, score - 1]))
-        if not definition.min_total <= claimed <= definition.max_total:
-            claimed = score
+        claimed = min(max(claimed, definition.min_total), definition.max_total)
         rows.append(f"c{n},1,{definition.id},{claimed},{' '.join(map(str, scores))},,")
-        if claimed != score:
+        valid = all(v in i.values for i, v in zip(items, scores, strict=True))
+        if not valid or claimed != score:
             expected_bad.append(n + 2)
     path = write(tmp_path, HEADER, *rows)
     if not expected_bad:
-        assert read_measurements(path, SHIPPED).height == len(rows)
+        assert read_measurements(path, WITH_UNEVEN).height == len(rows)
         return
-    lines = [int(p.split(", line ")[1].split(":")[0]) for p in problems_in(path)]
-    assert lines == expected_bad
+    with pytest.raises(DetectInputError) as caught:
+        read_measurements(path, WITH_UNEVEN)
+    assert [p.line for p in caught.value.problems] == expected_bad
 
 
 # --- Round trip ---------------------------------------------------------------------------
