@@ -76,7 +76,7 @@ def _store(
     definition = all_definitions().get(signal["measure"])
     info = info_for(signal["signal"], definition.short_title if definition else signal["measure"])
     severity = signal["severity"] if signal["severity"] in SEVERITIES else Severity.WARNING
-    explanation = signal["detail"]
+    explanation = _with_names(signal["detail"], session.case)
     comment = str(response.answers.get("change", "")).strip() if response else ""
     if comment and signal["signal"] in ("alliance_rupture", "split_alliance"):
         explanation += f" They wrote: “{comment}”"
@@ -99,6 +99,15 @@ def _store(
             "status": AlertStatus.OPEN if severity != Severity.INFO else AlertStatus.ACKNOWLEDGED,
         },
     )
+
+
+def _with_names(detail: str, case: Case) -> str:
+    """The core knows participants by id; a clinician knows them as Partner A or by code."""
+    for participant in case.participants.select_related("client"):
+        name = participant.label or participant.client.code
+        detail = detail.replace(f"participant {participant.pk}", name)
+        detail = detail.replace(f"Participant {participant.pk}", name)
+    return detail
 
 
 def alert_acknowledge(*, alert: Alert, by: User) -> Alert:

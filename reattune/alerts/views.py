@@ -27,5 +27,8 @@ def alert_acknowledge_view(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(_alerts(request), pk=alert_id)
     alert_acknowledge(alert=alert, by=request.user)  # type: ignore[arg-type]
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "alerts/_alert.html", {"alert": alert})
+        partial = (
+            "alerts/_alert_compact.html" if request.POST.get("compact") else "alerts/_alert.html"
+        )
+        return render(request, partial, {"alert": alert})
     return redirect("home")

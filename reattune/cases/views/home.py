@@ -17,11 +17,11 @@ PAGE_SIZE = 50
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
     """The caseload at a glance: open alerts first, urgent ones unmistakable."""
-    alerts = (
+    alerts = list(
         Alert.objects.for_user(request.user)
         .open()
         .most_urgent_first()
-        .select_related("client", "session")[:50]
+        .select_related("client", "session")[:100]
     )
     page = Paginator(caseload(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     latest = latest_responses(c.pk for c in page.object_list)
@@ -40,5 +40,12 @@ def home(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "cases/home.html",
-        {"alerts": alerts, "page": page, "rows": rows, "measures": scheduled},
+        {
+            "alerts": alerts,
+            "urgent": [a for a in alerts if a.is_urgent],
+            "attention": [a for a in alerts if not a.is_urgent],
+            "page": page,
+            "rows": rows,
+            "measures": scheduled,
+        },
     )
