@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 import polars as pl
@@ -17,36 +15,7 @@ from reattune.detection.expected import Calibration, calibrate, calibration_summ
 from reattune.detection.frame import SIGNAL_COLUMNS, Context, Parameters, measurements
 from reattune.detection.rules import expected as rule
 from reattune.detection.rules.expected import finch_band_flags
-from reattune.measures.definitions import Threshold, load_definitions
-
-DEFINITIONS = load_definitions()
-# A higher-is-better outcome measure, as a clinic might load one: 0-27, clinical below 14.
-WELLBEING = replace(
-    DEFINITIONS["phq9"],
-    id="wellbeing",
-    short_title="Wellbeing",
-    direction="higher_is_better",
-    cutoff=Threshold(14, "a test cut-off"),
-)
-WITH_WELLBEING = {**DEFINITIONS, "wellbeing": WELLBEING}
-
-
-def rows(measure: str, totals: Sequence[float | None], client: str = "A", participant: str = ""):
-    return [
-        {
-            "client_id": client,
-            "participant_id": participant,
-            "session": n,
-            "measure": measure,
-            "total": total,
-            "attendance": "attended" if total is not None else "cancelled",
-        }
-        for n, total in enumerate(totals, start=1)
-    ]
-
-
-def series(measure: str, totals: Sequence[float | None], client: str = "A") -> pl.DataFrame:
-    return measurements(rows(measure, totals, client))
+from tests.detection.helpers import DEFINITIONS, WELLBEING, WITH_WELLBEING, rows, series
 
 
 def history_of(changes_by_session: dict[int, list[float]], intake: float = 12) -> pl.DataFrame:

@@ -6,26 +6,14 @@ import polars as pl
 import pytest
 
 from reattune.detection import peers
-from reattune.detection.frame import SIGNAL_COLUMNS, measurements
+from reattune.detection.frame import SIGNAL_COLUMNS
 from reattune.measures.definitions import load_definitions
+from tests.detection.helpers import series
 
 
 @pytest.fixture(scope="module")
 def definitions():
     return load_definitions()
-
-
-def series(measure: str, totals: list[float | None], client: str = "A") -> pl.DataFrame:
-    return measurements(
-        {
-            "client_id": client,
-            "session": n,
-            "measure": measure,
-            "total": total,
-            "attendance": "attended" if total is not None else "cancelled",
-        }
-        for n, total in enumerate(totals, start=1)
-    )
 
 
 def flagged(signals: pl.DataFrame) -> list[int]:

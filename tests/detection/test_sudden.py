@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import polars as pl
 from hypothesis import HealthCheck, given, settings
@@ -11,30 +10,7 @@ from hypothesis import strategies as st
 
 from reattune.detection.frame import SIGNAL_COLUMNS, Context, Parameters, measurements
 from reattune.detection.rules import sudden
-from reattune.measures.definitions import Threshold, load_definitions
-
-DEFINITIONS = load_definitions()
-WELLBEING = replace(
-    DEFINITIONS["phq9"],
-    id="wellbeing",
-    short_title="Wellbeing",
-    direction="higher_is_better",
-    cutoff=Threshold(14, "a test cut-off"),
-)
-WITH_WELLBEING = {**DEFINITIONS, "wellbeing": WELLBEING}
-
-
-def rows(measure: str, totals: Sequence[float | None], client: str = "A"):
-    return [
-        {
-            "client_id": client,
-            "session": n,
-            "measure": measure,
-            "total": total,
-            "attendance": "attended" if total is not None else "cancelled",
-        }
-        for n, total in enumerate(totals, start=1)
-    ]
+from tests.detection.helpers import DEFINITIONS, WITH_WELLBEING, rows
 
 
 def found(measure: str, totals: Sequence[float | None], defs=DEFINITIONS, **parameters):
