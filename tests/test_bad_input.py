@@ -4,8 +4,8 @@ Each test asserts what Reattune should do: a clear message in words a clinician 
 understands, the right status, and nothing already stored lost or changed. No request may ever
 answer 500 (the test client re-raises a view's exception, so a 500 fails the test).
 
-A test marked `xfail(strict=True)` is a finding the product does not meet yet; its reason says
-what goes wrong in one line. Fix the code, then delete the mark.
+A new finding goes in as a test marked `xfail(strict=True)` with the problem in one line as its
+reason, until the code is fixed and the mark deleted.
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ from tests.factories import PASSWORD, ClinicWorld, make_case, make_client, make_
 pytestmark = pytest.mark.django_db
 
 ON_SQLITE = connection.vendor == "sqlite"
-ON_POSTGRES = connection.vendor == "postgresql"
 HUGE = 2**70  # bigger than any database integer
 MEGABYTE = 1_000_000
 THANKS = "Your answers have reached your therapist."
@@ -1225,12 +1224,6 @@ def test_client_search_takes_any_text(world, login, query):
     assert response.status_code == 200
 
 
-@pytest.mark.xfail(
-    ON_POSTGRES,
-    strict=True,
-    reason="On PostgreSQL a NUL byte in the client search (?q=%00) is a 500: "
-    "text cannot contain NUL and the view passes it to icontains.",
-)
 def test_client_search_with_a_nul_byte_is_not_a_server_error(world, login):
     response = login(world.clinician).get(reverse("client_list"), {"q": "HS\x000142"})
     assert response.status_code == 200
