@@ -6,6 +6,8 @@ rows a cast could not read are the bad ones; the items are checked with list.min
 list.sum against each measure's definition, scored as `MeasureDefinition.score` scores them.
 Python loops only ever run over the (at most ten) rows being reported. A file that fails any
 check raises `DetectInputError` naming each line and its problem, and nothing is returned.
+numpy is imported only where a file has problems or a measure's items have uneven ranges of
+values: a good file is read without it, which saves its start-up time.
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import numpy as np
 import polars as pl
 
 from reattune.detection.frame import (
@@ -29,6 +30,9 @@ from reattune.detection.frame import (
     SIGNAL_COLUMNS,
 )
 from reattune.measures.definitions import Item, MeasureDefinition
+
+if TYPE_CHECKING:
+    import numpy as np
 
 REQUIRED_COLUMNS = ("client_id", "session", "measure", "total")
 # Read when present; any other column (therapist_id, date, notes, …) is ignored.
@@ -147,22 +151,34 @@ def _unreadable(path: Path, error: Exception) -> Problem:
     return Problem(None, NOT_CSV.format(error=str(error).splitlines()[0]))
 
 
-def _text_columns(raw: pl.DataFrame, lower_case: Mapping[str, Sequence[str]]) -> pl.DataFrame:
+def _text_columns(
+    raw: pl.DataFrame, lower_case: Mapping[str, Sequence[str]], as_they_are: set[str]
+) -> pl.DataFrame:
     """The columns read, trimmed of surrounding spaces, null where nothing is left, and
     lower-cased where `lower_case` lists a column's values and some are not already one of
-    them. The last two are rarely needed, so first asked about in one cheap pass."""
+    them. All three are rarely needed, so first asked about in cheap passes, and none is
+    needed in the columns `as_they_are` (`_read_as_they_are`)."""
     text = raw.select(
         pl.col("_row").cast(pl.Int64),
         *(
-            pl.col(c).str.strip_chars() if c in raw.columns else pl.lit(None, pl.String).alias(c)
+            pl.col(c)
+            if c in as_they_are
+            else pl.col(c).str.strip_chars()
+            if c in raw.columns
+            else pl.lit(None, pl.String).alias(c)
             for c in READ_COLUMNS
         ),
     )
-    empty = [(pl.col(c) == "").any().alias(c) for c in READ_COLUMNS]
-    cased = [(~pl.col(c).is_in(list(v))).any().alias(f"{c}.") for c, v in lower_case.items()]
+    others = [c for c in READ_COLUMNS if c not in as_they_are]
+    empty = [(pl.col(c) == "").any().alias(c) for c in others]
+    cased = [
+        (~pl.col(c).is_in(list(v))).any().alias(f"{c}.")
+        for c, v in lower_case.items()
+        if c in others
+    ]
     needs = text.select(*empty, *cased).row(0, named=True)
     fixes = []
-    for column in READ_COLUMNS:
+    for column in others:
         fixed = pl.col(column)
         if needs[column]:
             fixed = pl.when(fixed != "").then(fixed)
@@ -171,6 +187,20 @@ def _text_columns(raw: pl.DataFrame, lower_case: Mapping[str, Sequence[str]]) ->
         if needs[column] or needs.get(f"{column}."):
             fixes.append(fixed.alias(column))
     return text.with_columns(fixes) if fixes else text
+
+
+def _read_as_they_are(raw: pl.DataFrame, lower_case: Mapping[str, Sequence[str]]) -> set[str]:
+    """The columns of `raw` whose every value is one that `lower_case` lists, or a number:
+    such a value has no spaces around it (polars reads no number with them) and is not empty,
+    so trimming it would change nothing."""
+    reads = {c: pl.col(c).is_in(list(v)) for c, v in lower_case.items()}
+    reads["session"] = pl.col("session").cast(pl.Int32, strict=False).is_not_null()
+    reads["total"] = pl.col("total").cast(pl.Float64, strict=False).is_not_null()
+    checks = [
+        (e | pl.col(c).is_null()).all().alias(c) for c, e in reads.items() if c in raw.columns
+    ]
+    found = raw.select(checks).row(0, named=True)
+    return {column for column, every in found.items() if every}
 
 
 class _Validator:
@@ -191,16 +221,11 @@ class _Validator:
             "attendance": ATTENDANCE,
             "felt_off": ("yes", "no"),
         }
-        # In series order from here on, as the engine wants it: a repeated row then sits just
-        # after the one it repeats (`_row` breaks ties, so the repeat is the later line).
-        self.text = _text_columns(self.raw, lower_case).sort(
-            "client_id",
-            pl.col("participant_id").fill_null(""),
-            "measure",
-            pl.col("session").cast(pl.Int32, strict=False),
-            "_row",
-        )
-        self._breaks_before: np.ndarray | None = None
+        # In file order: parsing text in the order it lies in memory is several times faster
+        # than after sorting it, and every check but the duplicate one is row by row.
+        self.as_they_are = _read_as_they_are(self.raw, lower_case)
+        self.text = _text_columns(self.raw, lower_case, self.as_they_are)
+        self._breaks_before: pl.Series | None = None
 
     def _check_header(self) -> None:
         columns = [c for c in self.raw.columns if c != "_row"]
@@ -217,31 +242,40 @@ class _Validator:
 
     def measurements(self) -> pl.DataFrame:
         typed = self._typed()
-        checks = [*self._checks(typed), ("duplicate", self._duplicates(typed))]
-        bad = np.logical_or.reduce([mask for _, mask in checks])
-        if bad.any():
-            raise DetectInputError(self.source, self._problems(typed, checks, bad))
-        return typed.select(list(MEASUREMENT_SCHEMA))
+        checks = self._checks(typed)
+        ordered = _in_series_order(typed)
+        repeats = self._duplicates(ordered)
+        if repeats.any() or any(mask.any() for _, mask in checks):
+            duplicate = _none(typed.height).scatter(ordered["_position"].filter(repeats), True)
+            checks.append(("duplicate", duplicate))
+            raise DetectInputError(self.source, self._problems(typed, checks))
+        return ordered.select(list(MEASUREMENT_SCHEMA))
 
     def _typed(self) -> pl.DataFrame:
         """The text cast to MEASUREMENT_SCHEMA, null wherever a cast failed (the checks then
         tell a failed cast from an empty field), with `_row` for the line number."""
-        items = pl.col("items")
-        if self.text.select(items.str.contains(r"\s\s|\t").any()).item():
-            items = items.str.replace_all(r"\s+", " ")
-        return self.text.select(
+        text = pl.col("items")
+        typed = self.text.select(
             "_row",
             "client_id",
             pl.col("participant_id").fill_null(""),
             pl.col("session").cast(pl.Int32, strict=False),
             "measure",
             pl.col("total").cast(pl.Float64, strict=False),
-            items.str.split(" ").cast(pl.List(pl.Int16), strict=False),
+            _scores(text),
             pl.col("attendance").fill_null(ATTENDED),
             pl.col("felt_off") == "yes",
         )
+        # Runs of spaces or tabs between the scores: read them as single spaces. Such a run
+        # leaves an unreadable score behind, so only then is the text worth searching.
+        if typed["items"].list.count_matches(None).sum() and (
+            self.text.select(text.str.contains(r"\s\s|\t").any()).item()
+        ):
+            spaced = self.text.select(_scores(text.str.replace_all(r"\s+", " ")))
+            typed = typed.with_columns(spaced.to_series())
+        return typed
 
-    def _checks(self, typed: pl.DataFrame) -> list[tuple[str, np.ndarray]]:
+    def _checks(self, typed: pl.DataFrame) -> list[tuple[str, pl.Series]]:
         """A mask a check, over the rows of `self.text` and `typed` (the same order), in the
         order a row's problems are reported."""
         text = self.text
@@ -255,9 +289,9 @@ class _Validator:
                 "session_not_whole": text["session"].is_not_null() & session.is_null(),
                 "session_before_intake": session < 1,
                 "measure_empty": text["measure"].is_null(),
-                "measure_unknown": ~text["measure"].is_in(list(self.definitions)),
-                "attendance": ~text["attendance"].is_in(ATTENDANCE),
-                "felt_off": ~text["felt_off"].is_in(["yes", "no"]),
+                "measure_unknown": self._not_one_of("measure", list(self.definitions)),
+                "attendance": self._not_one_of("attendance", ATTENDANCE),
+                "felt_off": self._not_one_of("felt_off", ["yes", "no"]),
                 "total_not_number": text["total"].is_not_null()
                 & (total.is_null() | ~total.is_finite()),
                 "total_missing": text["total"].is_null() & (typed["attendance"] == ATTENDED),
@@ -268,17 +302,20 @@ class _Validator:
         checks = [(name, _mask(masks[name])) for name in masks.columns]
         return checks + self._item_checks(typed)
 
-    def _item_checks(self, typed: pl.DataFrame) -> list[tuple[str, np.ndarray]]:
+    def _not_one_of(self, column: str, values: Sequence[str]) -> pl.Series:
+        """Rows whose `column` is not one of `values`: none if every value read as it is."""
+        if column in self.as_they_are:
+            return _none(self.text.height)
+        return ~self.text[column].is_in(list(values))
+
+    def _item_checks(self, typed: pl.DataFrame) -> list[tuple[str, pl.Series]]:
         """Each row's item scores against its measure's definition: one score a scored item,
         each one of its item's values, adding up to the total as `MeasureDefinition.score`
         adds them (a reverse item counts as its highest plus lowest value minus the answer).
         One pass over the list column with list.min, list.max and list.sum; only measures whose
         items do not all share one unbroken range of values need the slower exact check."""
-        n = typed.height
         items = pl.col("items")
-        not_whole = np.zeros(n, dtype=bool)
-        if typed["items"].explode().null_count() > typed["items"].null_count():
-            not_whole = _mask(typed["items"].list.eval(pl.element().is_null().any()).list.first())
+        not_whole = _mask(typed["items"].list.count_matches(None) > 0)
         scales = {m: _ItemTable(d) for m, d in self.definitions.items()}
         measure_of = partial(_per_measure, self.definitions)
         low = measure_of(lambda d: scales[d.id].low)
@@ -292,14 +329,15 @@ class _Validator:
         wrong_count = _mask(masks["wrong_count"]) & ~not_whole
         usable = _mask(masks["usable"]) & ~not_whole & ~wrong_count
         not_allowed = usable & _mask(masks["out_of_range"])
-        uneven = [m for m, table in scales.items() if not table.one_range]
-        rows_to_check = typed.select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("position"), "measure", "items"
-        ).filter(pl.Series(usable) & pl.col("measure").is_in(uneven))
-        for (measure_id,), group in rows_to_check.group_by("measure"):
-            table = scales[str(measure_id)]
-            scores = group["items"].list.to_array(table.width).to_numpy().astype(np.int32)
-            not_allowed[group["position"].to_numpy()] = ~table.allows(scores).all(axis=1)
+        if uneven := [m for m, table in scales.items() if not table.one_range]:
+            rows_to_check = typed.select(
+                pl.int_range(pl.len(), dtype=pl.Int64).alias("position"), "measure", "items"
+            ).filter(pl.lit(usable) & pl.col("measure").is_in(uneven))
+            for (measure_id,), group in rows_to_check.group_by("measure"):
+                table = scales[str(measure_id)]
+                scores = group["items"].list.to_array(table.width).to_numpy()
+                fails = pl.Series(~table.allows(scores).all(axis=1))
+                not_allowed = not_allowed.scatter(group["position"], fails)
         return [
             ("items_not_whole", not_whole),
             ("item_count", wrong_count),
@@ -307,10 +345,10 @@ class _Validator:
             ("items_do_not_add_up", usable & ~not_allowed & _mask(masks["mismatch"])),
         ]
 
-    def _duplicates(self, typed: pl.DataFrame) -> np.ndarray:
-        """Rows repeating the series and session of the row before them: rows are sorted with
-        `_row` last, so the later line is the repeat."""
-        repeat = typed.select(
+    def _duplicates(self, ordered: pl.DataFrame) -> pl.Series:
+        """Rows of `ordered` (`_in_series_order`) repeating the series and session of the row
+        before them: `_row` breaks ties, so the later line is the repeat."""
+        repeat = ordered.select(
             pl.all_horizontal(
                 pl.col(c).eq_missing(pl.col(c).shift(1)) for c in [*SERIES_KEY, "session"]
             )
@@ -319,20 +357,19 @@ class _Validator:
 
     # --- Reporting (at most MAX_PROBLEMS rows: plain Python is fine here) -----------------------
 
-    def _problems(
-        self, typed: pl.DataFrame, checks: list[tuple[str, np.ndarray]], bad: np.ndarray
-    ) -> list[Problem]:
-        bad_positions = np.flatnonzero(bad)
-        in_file_order = np.argsort(typed["_row"].to_numpy()[bad_positions], kind="stable")
-        first = bad_positions[in_file_order[:MAX_PROBLEMS]]
+    def _problems(self, typed: pl.DataFrame, checks: list[tuple[str, pl.Series]]) -> list[Problem]:
+        """The first rows at fault, in file order (the order of `typed`)."""
+        bad = pl.DataFrame(dict(checks)).select(pl.any_horizontal(pl.all())).to_series()
+        bad_positions = bad.arg_true()
+        first = bad_positions.head(MAX_PROBLEMS)
         problems = []
-        for position in first.tolist():
+        for position in first.to_list():
             name = next(name for name, mask in checks if mask[position])
             text = self.text.row(position, named=True)
             values = typed.row(position, named=True)
             message = self._describe(name, text, values, typed)
             problems.append(Problem(self._line(text["_row"]), message))
-        if (more := bad_positions.size - first.size) > 0:
+        if (more := bad_positions.len() - first.len()) > 0:
             rows = "row" if more == 1 else "rows"
             problems.append(Problem(None, MORE_PROBLEMS.format(count=more, rows=rows)))
         return problems
@@ -341,14 +378,13 @@ class _Validator:
         """The line a row starts on: the header is line 1, and a quoted field with line breaks
         in it moves every later row down by as many lines. Dropped blank lines still count."""
         if self._breaks_before is None:
-            breaks = self.raw.select(
-                pl.sum_horizontal(
-                    pl.exclude("_row").str.count_matches("\n", literal=True).fill_null(0)
-                )
-            ).to_series()
-            self._breaks_before = np.concatenate(([0], np.cumsum(breaks.to_numpy())[:-1]))
+            breaks = pl.sum_horizontal(
+                pl.exclude("_row").str.count_matches("\n", literal=True).fill_null(0)
+            )
+            before = breaks.cum_sum().shift(1, fill_value=0)
+            self._breaks_before = self.raw.select(before).to_series()
         header_breaks = sum(c.count("\n") for c in self.raw.columns)
-        position = int(np.searchsorted(self.raw["_row"].to_numpy(), raw_row))
+        position = int(self.raw["_row"].search_sorted(raw_row))
         return 2 + header_breaks + raw_row + int(self._breaks_before[position])
 
     def _describe(
@@ -419,16 +455,32 @@ def _describe_items(name: str, definition: MeasureDefinition, scores: list[int],
     return UNEXPLAINED
 
 
-def _mask(series: pl.Series) -> np.ndarray:
-    return series.fill_null(False).to_numpy().astype(bool, copy=False)
+def _mask(series: pl.Series) -> pl.Series:
+    return series.fill_null(False)
+
+
+def _none(n: int) -> pl.Series:
+    """A mask of `n` rows, none set."""
+    return pl.repeat(False, n, eager=True)
+
+
+def _scores(text: pl.Expr) -> pl.Expr:
+    """Item scores as written: whole numbers separated by single spaces."""
+    return text.str.split(" ").cast(pl.List(pl.Int16), strict=False).alias("items")
 
 
 def _per_measure(
     definitions: Mapping[str, MeasureDefinition],
     value: Callable[[MeasureDefinition], int | None],
 ) -> pl.Expr:
-    mapping = {m: value(d) for m, d in definitions.items()}
-    return pl.col("measure").replace_strict(mapping, default=None, return_dtype=pl.Int64)
+    return _by_measure({m: value(d) for m, d in definitions.items()})
+
+
+def _by_measure(mapping: Mapping[str, int | None]) -> pl.Expr:
+    """Each row's measure's number in `mapping` (null for a measure it lacks). A comparison
+    for each measure: for the few there are, twice as fast as a lookup by hash."""
+    each = [pl.when(pl.col("measure") == m).then(pl.lit(v, pl.Int64)) for m, v in mapping.items()]
+    return pl.coalesce(each) if each else pl.lit(None, pl.Int64)
 
 
 def _allowed(item: Item) -> str:
@@ -447,10 +499,9 @@ class _ItemTable:
         self.width = len(scored)
         self.low = min(every_value)
         self.span = max(every_value) - self.low + 1
-        self.allowed = np.zeros((len(scored), self.span), dtype=bool)
-        for position, item in enumerate(scored):
-            self.allowed[position, [v - self.low for v in item.values]] = True
-        self.one_range = bool(self.allowed.all())
+        self.values = [sorted(set(item.values)) for item in scored]
+        # Every item allows every value from the lowest to the highest of them all.
+        self.one_range = all(len(values) == self.span for values in self.values)
         self.flip = {
             position: max(item.values) + min(item.values)
             for position, item in enumerate(scored)
@@ -459,9 +510,14 @@ class _ItemTable:
 
     def allows(self, scores: np.ndarray) -> np.ndarray:
         """Rows by items: is each score one of its item's values?"""
-        offset = scores - self.low
+        import numpy as np  # only measures with uneven items need it: see the module docstring
+
+        table = np.zeros((self.width, self.span), dtype=bool)
+        for position, values in enumerate(self.values):
+            table[position, [v - self.low for v in values]] = True
+        offset = scores.astype(np.int32) - self.low
         positions = np.arange(scores.shape[1])[np.newaxis, :]
-        listed = self.allowed[positions, np.clip(offset, 0, self.span - 1)]
+        listed = table[positions, np.clip(offset, 0, self.span - 1)]
         allowed: np.ndarray = (offset >= 0) & (offset < self.span) & listed
         return allowed
 
@@ -471,11 +527,18 @@ def _reverse_correction(tables: Mapping[str, _ItemTable]) -> pl.Expr:
     (highest + lowest − answer) − answer."""
     correction = pl.lit(0, dtype=pl.Int64)
     for position in sorted({p for table in tables.values() for p in table.flip}):
-        flips = {m: table.flip.get(position) for m, table in tables.items()}
-        flip = pl.col("measure").replace_strict(flips, default=None, return_dtype=pl.Int64)
+        flip = _by_measure({m: table.flip.get(position) for m, table in tables.items()})
         answer = pl.col("items").list.get(position, null_on_oob=True).cast(pl.Int64)
         correction += pl.when(flip.is_not_null()).then(flip - 2 * answer).otherwise(0)
     return correction
+
+
+def _in_series_order(typed: pl.DataFrame) -> pl.DataFrame:
+    """`typed` sorted by series and session, as the engine wants it, with each row's position
+    in `typed` in `_position`. A repeated row sits just after the one it repeats."""
+    return typed.with_row_index("_position").sort(
+        "client_id", "participant_id", "measure", "session", "_row"
+    )
 
 
 # --- Writing ------------------------------------------------------------------------------------

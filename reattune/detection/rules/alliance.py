@@ -38,12 +38,16 @@ import polars as pl
 from reattune.detection.frame import (
     ATTENDED,
     INFO,
+    PERSON_ID,
+    PERSON_KEY,
+    SERIES_ID,
     SERIES_KEY,
     SIGNAL_COLUMNS,
     WARNING,
     Context,
     Parameters,
     empty_signals,
+    with_ids,
 )
 from reattune.detection.rules.common import fmt, per_measure, signal_rows
 from reattune.measures.definitions import MeasureDefinition
@@ -71,7 +75,6 @@ RULE_DISENGAGEMENT = (
 )
 FELT_OFF_DETAIL = "The client said something felt off, unhelpful or uncomfortable."
 SCALE_POINTS = 40.0  # Parameters give points on the 0-40 alliance check
-PERSON = ["client_id", "participant_id"]
 FLAG_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "client_id": pl.String,
     "participant_id": pl.String,
@@ -89,18 +92,19 @@ FLAG_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "usual": pl.Boolean,
     "rupture": pl.Boolean,
 }
+IDS: dict[str, pl.DataType | type[pl.DataType]] = {SERIES_ID: pl.Int32, PERSON_ID: pl.Int32}
+VERDICTS = ["history", "baseline", "sd", "threshold", "drop", "usual", "_dropped"]
 
 
 def signals(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
     """All four alliance families for `frame`, in the signal schema."""
-    flags = rupture_flags(frame, context)
-    titles = per_measure(_alliance_definitions(context), lambda d: d.short_title, default="")
-    flags = flags.with_columns(titles.alias("_title"), _key(SERIES_KEY).alias("_series"))
+    frame = with_ids(frame)
+    flags = _flags(frame, context)
     found = [
         empty_signals(),
-        _ruptures(flags, context.parameters),
+        _ruptures(flags, context),
         _splits(flags),
-        _repairs(flags, context.parameters),
+        _repairs(flags, context),
         _disengagement(frame, flags, context),
     ]
     return pl.concat([f.select(SIGNAL_COLUMNS) for f in found])
@@ -115,46 +119,82 @@ def rupture_flags(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
     A drop is left out of later baselines, so the baseline depends on earlier verdicts; the
     verdicts are found by iterating the vectorised judgement to its fixed point. Each pass fixes
     at least one more session of every series, so it ends; usually within three passes."""
+    return _flags(with_ids(frame), context).select(list(FLAG_COLUMNS))
+
+
+def _flags(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """`rupture_flags` with the `_series` and `_person` ids of `frame`, which has them."""
+    schema = FLAG_COLUMNS | IDS
     defs = _alliance_definitions(context)
-    rows = (
-        frame.filter(pl.col("measure").is_in(list(defs)))
-        .select(*SERIES_KEY, "session", "attendance", "total", "felt_off")
-        .sort([*SERIES_KEY, "session"])
+    rows = frame.select(*SERIES_KEY, *IDS, "session", "attendance", "total", "felt_off").filter(
+        pl.col("measure").is_in(list(defs))
     )
     if rows.is_empty():
-        return pl.DataFrame(schema=FLAG_COLUMNS)
+        return pl.DataFrame(schema=schema)
     scale = per_measure(defs, lambda d: (d.max_total - d.min_total) / SCALE_POINTS)
-    pending = rows.with_columns(
-        _key(SERIES_KEY).alias("_series"),
-        scale.cast(pl.Float64).alias("_scale"),
-        pl.lit(False).alias("dropped"),
+    series = rows.select(SERIES_ID, "total", scale.cast(pl.Float64).alias("_scale"))
+    # The verdicts come back in the order of `rows`, so they sit beside them; rechunked, as
+    # polars 2.1 panics formatting columns whose chunks do not line up.
+    verdicts = _fixed_point(series, context.parameters).drop(SERIES_ID)
+    return (
+        rows.hstack(verdicts)
+        .rechunk()
+        .with_columns(
+            pl.col("_dropped").alias("dropped"),
+            (pl.col("_dropped") | pl.col("felt_off").fill_null(False)).alias("rupture"),
+        )
+        .select([pl.col(c).cast(t) for c, t in schema.items()])  # type: ignore[arg-type]
     )
+
+
+def _fixed_point(series: pl.DataFrame, p: Parameters) -> pl.DataFrame:
+    """`_judge` iterated until no verdict changes, over `series` (`_series`, total, `_scale`):
+    `_series` and the verdict columns, in the order of `series`. A pass leaves out the series
+    whose verdicts held, and only numbers go through the passes, which keeps them cheap."""
+    whole = _whole_numbers(series)
+    pending = series.with_columns(pl.lit(False).alias("dropped"))
     settled = []
     while not pending.is_empty():  # each pass settles at least one more session of each series
-        judged = _judge(pending, context.parameters)
-        changed = judged.filter(pl.col("_dropped") != pl.col("dropped"))["_series"].unique()
-        done = ~pl.col("_series").is_in(changed.implode())
-        settled.append(judged.filter(done))
-        pending = judged.filter(~done).select(*rows.columns, "_series", "_scale", "_dropped")
-        pending = pending.rename({"_dropped": "dropped"})
-    flags = pl.concat(settled).sort([*SERIES_KEY, "session"])
-    return flags.with_columns(
-        pl.col("_dropped").alias("dropped"),
-        (pl.col("_dropped") | pl.col("felt_off").fill_null(False)).alias("rupture"),
-    ).select(
-        [pl.col(c).cast(t) for c, t in FLAG_COLUMNS.items()]  # type: ignore[arg-type]
-    )
+        judged = _judge(pending, p, whole)
+        changed = judged.select(pl.col(SERIES_ID).filter(pl.col("_dropped") != pl.col("dropped")))
+        done = ~pl.col(SERIES_ID).is_in(changed.to_series().unique().implode())
+        settled.append(judged.select(SERIES_ID, *VERDICTS).filter(done))
+        pending = judged.select(*series.columns, pl.col("_dropped").alias("dropped")).filter(~done)
+    # Series settle pass by pass: put them back in order (each is in session order already).
+    return pl.concat(settled).sort(SERIES_ID, maintain_order=True)
 
 
-def _judge(rows: pl.DataFrame, p: Parameters) -> pl.DataFrame:
-    """Baseline, SD, threshold and verdict at each row, given last pass's `dropped` column."""
+def _whole_numbers(rows: pl.DataFrame) -> bool:
+    """Whether every total is a whole number, small enough that every running sum of the
+    totals or their squares over all `rows` is a whole number below 2**53. Such sums are
+    exact in float64, so they come out the same whatever the order of the additions."""
+    total = pl.col("total")
+    whole = ((total == total.floor()) & total.is_finite()).all()
+    small = total.abs().max().fill_null(0) ** 2 * pl.len() < 2.0**53
+    return bool(rows.select(whole & small).item())
+
+
+def _judge(rows: pl.DataFrame, p: Parameters, whole: bool) -> pl.DataFrame:
+    """Baseline, SD, threshold and verdict at each row, given last pass's `dropped` column.
+    `whole`: the totals are whole numbers (`_whole_numbers`)."""
     kept = pl.col("total").is_not_null() & ~pl.col("dropped")
     value = pl.when(kept).then(pl.col("total")).otherwise(0.0)
+    first = _series_start()
 
     def before(expr: pl.Expr) -> pl.Expr:
-        return expr.cum_sum().shift(1, fill_value=0).over("_series")
+        """The sum of `expr` over the series' earlier rows."""
+        if whole:
+            # Exact sums, so the running sum over every row less its value where the series
+            # starts is the series' own, at a fraction of the cost of a window.
+            earlier = expr.cum_sum() - expr
+            return earlier - pl.when(first).then(earlier).forward_fill()
+        # The series' running sum, moved down a row outside the window: polars runs a bare
+        # cum_sum over a window several times faster than one with a shift inside it, and
+        # these are the same additions in the same order.
+        return pl.when(first).then(0).otherwise(expr.cum_sum().over(SERIES_ID).shift(1))
 
-    sums = rows.with_columns(
+    # Lazily: polars then computes the expressions they share once.
+    sums = rows.lazy().with_columns(
         before(kept.cast(pl.Int32)).alias("history"),
         before(value).alias("_sum"),
         before(value * value).alias("_squares"),
@@ -181,15 +221,16 @@ def _judge(rows: pl.DataFrame, p: Parameters) -> pl.DataFrame:
     )
     return judged.with_columns(
         (pl.col("drop") >= pl.col("threshold")).fill_null(False).alias("_dropped")
-    )
+    ).collect()
 
 
-def _ruptures(flags: pl.DataFrame, p: Parameters) -> pl.DataFrame:
+def _ruptures(flags: pl.DataFrame, context: Context) -> pl.DataFrame:
     """`alliance_rupture`: one signal per session, the drop and felt_off combined. A drop is
     signalled where it starts, not again at each session it lasts (the repair rules follow
     it); a felt_off answer is always signalled, because the client said it."""
+    p = context.parameters
     felt_off = pl.col("felt_off").fill_null(False)
-    fired = flags.filter(felt_off | _starts(pl.col("dropped")))
+    fired = _titled(flags.filter(felt_off | _starts(pl.col("dropped"))), context)
     drop_text = pl.when(pl.col("dropped")).then(
         pl.format(
             "{} {}, down {} from this client's usual {} — a drop this size happens by chance "
@@ -216,6 +257,9 @@ def _splits(flags: pl.DataFrame) -> pl.DataFrame:
     stays within their own usual range and said nothing felt off (Pinsof & Catherall 1986;
     Friedlander et al. 2006). One signal for the participant who ruptured, naming those who
     held steady; signalled where the split starts, not again while it lasts."""
+    flags = _joint(flags)
+    if flags.is_empty():
+        return empty_signals()
     steady = flags.filter(~pl.col("rupture") & pl.col("usual").fill_null(False)).select(
         "client_id",
         "measure",
@@ -233,9 +277,7 @@ def _splits(flags: pl.DataFrame) -> pl.DataFrame:
         .group_by([*SERIES_KEY, "session"])
         .agg(pl.col("_other").sort().str.join(" and "))
     )
-    split = flags.join(others, on=[*SERIES_KEY, "session"], how="left").sort(
-        [*SERIES_KEY, "session"]
-    )
+    split = flags.join(others, on=[*SERIES_KEY, "session"], how="left").sort(SERIES_ID, "session")
     fired = split.filter(_starts(pl.col("_other").is_not_null()))
     who = pl.format("Participant {}", pl.col("participant_id"))
     what = (
@@ -257,7 +299,17 @@ def _splits(flags: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _repairs(flags: pl.DataFrame, p: Parameters) -> pl.DataFrame:
+def _joint(flags: pl.DataFrame) -> pl.DataFrame:
+    """The rows of clients with more than one participant: few clients are joint cases, and
+    only they can have a split alliance."""
+    another = _new(PERSON_ID) & (pl.col("client_id") == pl.col("client_id").shift(1))
+    clients = flags.filter(another).get_column("client_id")
+    if clients.is_empty():
+        return flags.clear()
+    return flags.filter(pl.col("client_id").is_in(clients.implode()))
+
+
+def _repairs(flags: pl.DataFrame, context: Context) -> pl.DataFrame:
     """`repair_held` / `repair_not_held`: Stiles et al. 2004 (a rupture-repair sequence is a
     drop followed by a return to the client's own level); Eubanks, Muran & Safran 2018.
 
@@ -265,13 +317,13 @@ def _repairs(flags: pl.DataFrame, p: Parameters) -> pl.DataFrame:
     range (total >= baseline - 1 SD, nothing felt off). Further ruptures while it is open do
     not restart it. `repair_held` at that check when its session is <= k + repair_window;
     otherwise `repair_not_held` once, at the first alliance row at or after k + repair_window."""
-    window = p.repair_window
+    window = context.parameters.repair_window
     recovered = (
         pl.col("total").is_not_null()
         & ~pl.col("rupture")
         & (pl.col("baseline").is_null() | pl.col("usual").fill_null(False))
     )
-    same_series = pl.col("_series") == pl.col("_series").shift(1)
+    same_series = ~_series_start()
     rupture = pl.col("rupture").cast(pl.Int32)
     staged = (
         flags.with_columns(
@@ -281,7 +333,7 @@ def _repairs(flags: pl.DataFrame, p: Parameters) -> pl.DataFrame:
         )
         .with_columns(
             # A stretch runs from a series' start, or just after a recovery, to the next recovery.
-            (~same_series.fill_null(False) | pl.col("_recovered").shift(1)).alias("_start")
+            (~same_series | pl.col("_recovered").shift(1)).alias("_start")
         )
         .with_columns(
             (pl.col("_ruptures_before") - _at_start(pl.col("_ruptures_before"))).alias("_earlier")
@@ -329,14 +381,14 @@ def _repairs(flags: pl.DataFrame, p: Parameters) -> pl.DataFrame:
     return pl.concat(
         [
             signal_rows(
-                staged.filter(held.fill_null(False)),
+                _titled(staged.filter(held.fill_null(False)), context),
                 signal="repair_held",
                 severity=INFO,
                 detail=held_detail,
                 rule=RULE_REPAIR,
             ),
             signal_rows(
-                staged.filter(not_held.fill_null(False)),
+                _titled(staged.filter(not_held.fill_null(False)), context),
                 signal="repair_not_held",
                 severity=WARNING,
                 detail=not_held_detail,
@@ -357,22 +409,20 @@ def _disengagement(frame: pl.DataFrame, flags: pl.DataFrame, context: Context) -
     cutoff = per_measure(outcome, lambda d: d.cutoff.value)
     better = per_measure(outcome, lambda d: d.higher_is_better)
     low = pl.when(better).then(pl.col("total") < cutoff).otherwise(pl.col("total") >= cutoff)
-    lows = frame.filter(pl.col("measure").is_in(list(outcome)) & low.fill_null(False))
-    ruptures = flags.filter(pl.col("rupture")).select(*PERSON, "session").unique()
-    difficult = pl.concat([lows.select(*PERSON, "session"), ruptures]).unique()
+    lows = (
+        frame.select(PERSON_ID, "session", "measure", "total")
+        .filter(pl.col("measure").is_in(list(outcome)))
+        .filter(low.fill_null(False))
+    )
+    ruptures = flags.filter(pl.col("rupture")).select(PERSON_ID, "session").unique()
+    difficult = pl.concat([lows.select(PERSON_ID, "session"), ruptures]).select(_visit())
     missed = pl.col("_missed")
     streaks = (
-        frame.group_by([*PERSON, "session"])
-        .agg((pl.col("attendance") != ATTENDED).all().alias("_missed"))
-        .join(
-            difficult.with_columns(pl.lit(True).alias("_difficult")),
-            on=[*PERSON, "session"],
-            how="left",
-        )
-        .sort([*PERSON, "session"])
+        _visits(frame)
+        .with_columns(pl.col("_visit").is_in(difficult.to_series().implode()).alias("_difficult"))
         .with_columns(
             # A run starts at each attended session (or a new person) and takes the misses after.
-            (~missed | _new_run(PERSON)).alias("_start"),
+            (~missed | _new(PERSON_ID)).alias("_start"),
             (missed.cast(pl.Int32).cum_sum() - missed.cast(pl.Int32)).alias("_misses_before"),
         )
         .with_columns(
@@ -380,36 +430,39 @@ def _disengagement(frame: pl.DataFrame, flags: pl.DataFrame, context: Context) -
                 "_misses"
             ),
             _at_start(pl.col("session")).alias("_after"),
-            _at_start(~missed & pl.col("_difficult").fill_null(False)).alias("_trigger"),
+            _at_start(~missed & pl.col("_difficult")).alias("_trigger"),
         )
     )
     n = context.parameters.disengagement_misses
     fired = streaks.filter(missed & pl.col("_trigger") & (pl.col("_misses") == n))
-    anchors = fired.select(*PERSON, pl.col("_after").alias("session"))
+    anchors = fired.select(PERSON_ID, pl.col("_after").alias("session"))
     title = per_measure(outcome, lambda d: d.short_title)
     reasons = (
         pl.concat(
             [
-                lows.join(anchors, on=[*PERSON, "session"], how="semi")
+                lows.join(anchors, on=[PERSON_ID, "session"], how="semi")
                 .sort("measure")
                 .select(
-                    *PERSON,
+                    PERSON_ID,
                     "session",
                     pl.format("{} {}, in the clinical range", title, fmt(pl.col("total"))).alias(
                         "_reason"
                     ),
                 ),
-                ruptures.join(anchors, on=[*PERSON, "session"], how="semi").with_columns(
+                ruptures.join(anchors, on=[PERSON_ID, "session"], how="semi").with_columns(
                     pl.lit("a possible alliance rupture").alias("_reason")
                 ),
             ]
         )
-        .group_by([*PERSON, "session"], maintain_order=True)
+        .group_by([PERSON_ID, "session"], maintain_order=True)
         .agg(pl.col("_reason").str.join("; "))
         .rename({"session": "_after"})
     )
-    fired = fired.join(reasons, on=[*PERSON, "_after"], how="left").with_columns(
-        pl.lit("").alias("measure")
+    people = frame.select(PERSON_ID, *PERSON_KEY).filter(_new(PERSON_ID))
+    fired = (
+        fired.join(reasons, on=[PERSON_ID, "_after"], how="left")
+        .join(people, on=PERSON_ID, how="left")
+        .with_columns(pl.lit("").alias("measure"))
     )
     detail = pl.format(
         "Cancelled or missed {} sessions in a row straight after session {} ({}).",
@@ -422,14 +475,41 @@ def _disengagement(frame: pl.DataFrame, flags: pl.DataFrame, context: Context) -
     )
 
 
-def _new_run(columns: list[str]) -> pl.Expr:
-    """True where `columns` differ from the previous row's, in a frame sorted by them."""
-    return pl.any_horizontal([pl.col(c).ne_missing(pl.col(c).shift(1)) for c in columns])
+def _visits(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per person and session, in order, `_missed` when none of its rows was attended.
+    Sorting one integer key and grouping the sorted runs is far cheaper than grouping the
+    million rows by person and session."""
+    return (
+        frame.select(
+            _visit(),
+            PERSON_ID,
+            "session",
+            (pl.col("attendance") != ATTENDED).alias("_missed"),
+        )
+        .sort("_visit")
+        .group_by("_visit", maintain_order=True)
+        .agg(pl.col(PERSON_ID).first(), pl.col("session").first(), pl.col("_missed").all())
+    )
 
 
-def _key(columns: list[str]) -> pl.Expr:
-    """An integer id for each run of equal `columns`: cheaper to window over than strings."""
-    return _new_run(columns).cast(pl.Int32).cum_sum()
+def _visit() -> pl.Expr:
+    """One integer for each person and session, ordered as (person, session) are."""
+    return (pl.col(PERSON_ID).cast(pl.Int64) * 2**32 + pl.col("session")).alias("_visit")
+
+
+def _new(column: str) -> pl.Expr:
+    """True where `column` differs from the previous row's (and on the first row)."""
+    return pl.col(column).ne_missing(pl.col(column).shift(1))
+
+
+def _series_start() -> pl.Expr:
+    return _new(SERIES_ID)
+
+
+def _titled(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """`frame` with each alliance measure's short title in `_title`, for the details."""
+    titles = per_measure(_alliance_definitions(context), lambda d: d.short_title, default="")
+    return frame.with_columns(titles.alias("_title"))
 
 
 def _at_start(expr: pl.Expr) -> pl.Expr:
@@ -440,9 +520,19 @@ def _at_start(expr: pl.Expr) -> pl.Expr:
 
 
 def _starts(condition: pl.Expr) -> pl.Expr:
-    """True where `condition` holds and did not at the series' previous scored session."""
-    scored = pl.col("total").is_not_null()
-    before = pl.when(scored).then(condition).forward_fill().shift(1).over("_series")
+    """True where `condition` holds and did not at the series' previous scored session.
+    `condition` is never null."""
+    first = _series_start()
+    # The condition at the latest scored session so far, False before the series' first one.
+    # Each series starts with a value, so the fill never reaches back into the one before.
+    latest = (
+        pl.when(pl.col("total").is_not_null())
+        .then(condition)
+        .when(first)
+        .then(False)
+        .forward_fill()
+    )
+    before = pl.when(~first).then(latest.shift(1))
     return condition & ~before.fill_null(False)
 
 

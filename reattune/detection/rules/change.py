@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from reattune.detection.frame import INFO, WARNING, Context
-from reattune.detection.rules.common import fmt, over_series, per_measure, signal_rows
+from reattune.detection.expected import first_of_series, previous
+from reattune.detection.frame import INFO, SERIES_ID, WARNING, Context, with_ids
+from reattune.detection.rules.common import fmt, per_measure, signal_rows
 
 RULE = (
     "Reliable change since intake (Jacobson & Truax 1991), using the measure's published "
@@ -21,26 +22,33 @@ RULE = (
 
 
 def signals(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Reliable deterioration and improvement (Jacobson & Truax 1991) in every outcome series
+    with a reliable-change threshold."""
     defs = {
         m: d
         for m, d in context.definitions.items()
         if d.reliable_change is not None and d.kind == "outcome"
     }
-    scored = frame.filter(pl.col("measure").is_in(list(defs)) & pl.col("total").is_not_null())
+    # Only the columns the rule reads: filtering the item lists too would cost most of its time.
+    columns = ["client_id", "participant_id", "session", "measure", "total", SERIES_ID]
+    scored = (
+        with_ids(frame)
+        .select(columns)
+        .filter(pl.col("measure").is_in(list(defs)) & pl.col("total").is_not_null())
+    )
     if scored.is_empty():
         return signal_rows(scored, signal="", severity="", detail=pl.lit(""), rule="")
     threshold = per_measure(defs, lambda d: d.reliable_change.value)
     worse_sign = per_measure(defs, lambda d: -1.0 if d.higher_is_better else 1.0)
     title = per_measure(defs, lambda d: d.short_title)
     source = per_measure(defs, lambda d: RULE.format(source=d.reliable_change.source))
-    intake = over_series(pl.col("total").first())
+    start = pl.col(SERIES_ID).ne_missing(pl.col(SERIES_ID).shift(1))
+    intake = first_of_series(pl.col("total"), start)
     worsening = (pl.col("total") - intake) * worse_sign
     with_change = scored.with_columns(
         intake.alias("_intake"),
         worsening.alias("_worse"),
         threshold.alias("_threshold"),
-        title.alias("_title"),
-        source.alias("_rule"),
     )
     out = []
     for name, condition, severity, verb in (
@@ -48,8 +56,10 @@ def signals(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
         ("reliable_improvement", -pl.col("_worse") >= pl.col("_threshold"), INFO, "better"),
     ):
         # Fire when the condition starts to hold, not at every session it goes on holding.
-        starts = condition & ~over_series(condition.shift(1).fill_null(False))
-        fired = with_change.filter(starts)
+        starts = condition & ~previous(condition, start).fill_null(False)
+        fired = with_change.filter(starts).with_columns(
+            title.alias("_title"), source.alias("_rule")
+        )
         detail = pl.format(
             "{} {}, {} points {} than at intake ({}); the reliable-change threshold is {}.",
             pl.col("_title"),

@@ -23,7 +23,7 @@ from reattune.detection.expected import (
     previous,
     series_start,
 )
-from reattune.detection.frame import WARNING, Context, Parameters, sort_measurements
+from reattune.detection.frame import WARNING, Context, Parameters, sort_measurements, with_ids
 from reattune.detection.rules.common import fmt, per_measure, signal_rows
 from reattune.measures.definitions import MeasureDefinition
 
@@ -50,7 +50,17 @@ def finch_band_flags(
     defaults where `calibration` is None). One row per series and session, in series order,
     with client_id, participant_id, measure, session, total, intake, band, band_label, change,
     table_session, tolerance, n_clients, origin and off_track."""
-    positions = band_positions(sort_measurements(frame), calibration, definitions, parameters)
+    return _band_test(sort_measurements(frame), calibration, definitions, parameters)
+
+
+def _band_test(
+    ordered: pl.DataFrame,
+    calibration: Calibration | None,
+    definitions: Mapping[str, MeasureDefinition],
+    parameters: Parameters | None,
+) -> pl.DataFrame:
+    """`finch_band_flags` for a frame already sorted by series and session."""
+    positions = band_positions(ordered, calibration, definitions, parameters)
     return positions.with_columns(
         (pl.col("change") > pl.col("tolerance")).fill_null(False).alias("off_track")
     )
@@ -60,7 +70,9 @@ def signals(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
     """`not_on_track` where the Finch, Lambert & Schaalje (2001) band test starts to hold, with
     tolerances from `context.calibration` (published defaults where it is None)."""
     calibration: Calibration | None = context.calibration
-    tested = finch_band_flags(frame, calibration, context.definitions, context.parameters)
+    # In series order (the engine's frame is already), and only the columns the test reads.
+    columns = with_ids(frame).select("client_id", "participant_id", "session", "measure", "total")
+    tested = _band_test(columns, calibration, context.definitions, context.parameters)
     off = pl.col("off_track")
     # Fire when the client leaves the band, not at every session they stay outside it.
     # rechunk: polars 2.1 panics formatting a filtered column made by shift() otherwise.

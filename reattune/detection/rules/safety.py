@@ -22,17 +22,23 @@ RULE = (
 def signals(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
     found = [empty_signals()]
     for definition in context.definitions.values():
-        scored = definition.scored_items
-        for position, item in enumerate(scored):
-            if not item.is_safety or item.alert is None or item.alert.above is None:
-                continue
+        alerts = [
+            (position, item, item.alert.above)
+            for position, item in enumerate(definition.scored_items)
+            if item.is_safety and item.alert is not None and item.alert.above is not None
+        ]
+        if not alerts:
+            continue
+        # Only this measure's rows, and only the columns read: cheaper than reading each
+        # answer of every row.
+        rows = frame.select("client_id", "participant_id", "session", "measure", "items").filter(
+            pl.col("measure") == definition.id
+        )
+        for position, item, above in alerts:
             answer = pl.col("items").list.get(position, null_on_oob=True)
             labels = {o.value: o.label for o in item.options}
-            fired = frame.filter(
-                (pl.col("measure") == definition.id)
-                & pl.col("items").is_not_null()
-                & (answer > item.alert.above)
-            ).with_columns(answer.alias("_answer"))
+            fired = rows.filter(pl.col("items").is_not_null() & (answer > above))
+            fired = fired.with_columns(answer.alias("_answer"))
             if fired.is_empty():
                 continue
             label = pl.col("_answer").replace_strict(labels, default=None, return_dtype=pl.String)

@@ -45,7 +45,10 @@ def signals(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
         for m, d in context.definitions.items()
         if d.kind == "outcome" and d.reliable_change is not None
     }
-    scored = frame.filter(pl.col("measure").is_in(list(defs)) & pl.col("total").is_not_null())
+    columns = ["client_id", "participant_id", "session", "measure", "total"]
+    scored = frame.select(columns).filter(  # filtering the item lists too would cost more
+        pl.col("measure").is_in(list(defs)) & pl.col("total").is_not_null()
+    )
     if scored.is_empty():
         return empty_signals()
     fraction = context.parameters.sudden_fraction
