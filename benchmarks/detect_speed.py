@@ -175,7 +175,7 @@ def phases(path: Path, output: Path) -> dict[str, str]:
     """Where the time goes inside detect, measured in this process, phase by phase and rule by
     rule; best of RUNS, like the whole-command figure."""
     from reattune.detection import csvio, engine
-    from reattune.detection.frame import Context, sort_measurements
+    from reattune.detection.frame import Context, in_series_order
     from reattune.measures.definitions import load_definitions
 
     best: dict[str, float] = {}
@@ -198,7 +198,7 @@ def phases(path: Path, output: Path) -> dict[str, str]:
     for _ in range(RUNS):
         frame = timed("read + validate CSV", partial(csvio.read_measurements, path, definitions))
         assert isinstance(frame, pl.DataFrame)
-        ordered = timed("engine: sort (sorted input)", partial(sort_measurements, frame))
+        ordered = timed("engine: order check and ids", partial(in_series_order, frame))
         assert isinstance(ordered, pl.DataFrame)
         for rule in engine.RULES:
             timed(f"rule {rule.__module__.rsplit('.', 1)[-1]}", partial(rule, ordered, context))

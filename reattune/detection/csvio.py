@@ -347,7 +347,7 @@ class _Validator:
 
     def _duplicates(self, ordered: pl.DataFrame) -> pl.Series:
         """Rows of `ordered` (`_in_series_order`) repeating the series and session of the row
-        before them: `_row` breaks ties, so the later line is the repeat."""
+        before them: the position in the file breaks ties, so the later line is the repeat."""
         repeat = ordered.select(
             pl.all_horizontal(
                 pl.col(c).eq_missing(pl.col(c).shift(1)) for c in [*SERIES_KEY, "session"]
@@ -535,9 +535,12 @@ def _reverse_correction(tables: Mapping[str, _ItemTable]) -> pl.Expr:
 
 def _in_series_order(typed: pl.DataFrame) -> pl.DataFrame:
     """`typed` sorted by series and session, as the engine wants it, with each row's position
-    in `typed` in `_position`. A repeated row sits just after the one it repeats."""
-    return typed.with_row_index("_position").sort(
-        "client_id", "participant_id", "measure", "session", "_row"
+    in `typed` in `_position` (in place of `_row`: the same order, and one column less to
+    move). A repeated row sits just after the one it repeats."""
+    return (
+        typed.drop("_row")
+        .with_row_index("_position")
+        .sort("client_id", "participant_id", "measure", "session", "_position")
     )
 
 

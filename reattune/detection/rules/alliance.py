@@ -135,7 +135,7 @@ def _flags(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
     series = rows.select(SERIES_ID, "total", scale.cast(pl.Float64).alias("_scale"))
     # The verdicts come back in the order of `rows`, so they sit beside them; rechunked, as
     # polars 2.1 panics formatting columns whose chunks do not line up.
-    verdicts = _fixed_point(series, context.parameters).drop(SERIES_ID)
+    verdicts = _fixed_point(series, context.parameters)
     return (
         rows.hstack(verdicts)
         .rechunk()
@@ -148,20 +148,26 @@ def _flags(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
 
 
 def _fixed_point(series: pl.DataFrame, p: Parameters) -> pl.DataFrame:
-    """`_judge` iterated until no verdict changes, over `series` (`_series`, total, `_scale`):
-    `_series` and the verdict columns, in the order of `series`. A pass leaves out the series
+    """`_judge` iterated until no verdict changes, over `series` (`_series`, total, `_scale`;
+    some rows): the verdict columns, in the order of `series`. A pass leaves out the series
     whose verdicts held, and only numbers go through the passes, which keeps them cheap."""
     whole = _whole_numbers(series)
-    pending = series.with_columns(pl.lit(False).alias("dropped"))
-    settled = []
+    pending = series.with_row_index("_row").with_columns(pl.lit(False).alias("dropped"))
+    passes: list[pl.DataFrame] = []  # the verdicts each pass settled; all of the first pass's
     while not pending.is_empty():  # each pass settles at least one more session of each series
         judged = _judge(pending, p, whole)
         changed = judged.select(pl.col(SERIES_ID).filter(pl.col("_dropped") != pl.col("dropped")))
         done = ~pl.col(SERIES_ID).is_in(changed.to_series().unique().implode())
-        settled.append(judged.select(SERIES_ID, *VERDICTS).filter(done))
-        pending = judged.select(*series.columns, pl.col("_dropped").alias("dropped")).filter(~done)
-    # Series settle pass by pass: put them back in order (each is in session order already).
-    return pl.concat(settled).sort(SERIES_ID, maintain_order=True)
+        verdicts = pl.col("_row", *VERDICTS)
+        passes.append(judged.select(verdicts.filter(done) if passes else verdicts))
+        inputs = judged.select("_row", *series.columns, pl.col("_dropped").alias("dropped"))
+        pending = inputs.filter(~done)
+    first, *later = passes
+    if not later:
+        return first.drop("_row")
+    # The later passes' verdicts written over the first's: cheaper than sorting rows back.
+    fixes = pl.concat(later)
+    return first.select(first[c].scatter(fixes["_row"], fixes[c]) for c in VERDICTS)
 
 
 def _whole_numbers(rows: pl.DataFrame) -> bool:
