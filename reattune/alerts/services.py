@@ -45,6 +45,8 @@ def _store_signals(
 ) -> list[Alert]:
     participants = {str(p.pk): p for p in case.participants.select_related("client")}
     only = next(iter(participants.values())) if len(participants) == 1 else None
+    # The core knows participants by id; a clinician knows them as Partner A or by code.
+    names = {pk: p.label or p.client.code for pk, p in participants.items()}
     by_number = {s.number: s for s in sessions}
     responses = {
         (r.session_id, r.participant_id, r.measure_id): r
@@ -57,7 +59,7 @@ def _store_signals(
         if session is None or participant is None:
             continue
         response = responses.get((session.pk, participant.pk, signal["measure"]))
-        alert, was_created = _store(session, participant, signal, response)
+        alert, was_created = _store(session, participant, signal, response, names)
         if was_created:
             created.append(alert)
             if alert.severity == Severity.URGENT:
@@ -72,11 +74,12 @@ def _store(
     participant: Participant,
     signal: dict[str, Any],
     response: Response | None,
+    names: dict[str, str],
 ) -> tuple[Alert, bool]:
     definition = all_definitions().get(signal["measure"])
     info = info_for(signal["signal"], definition.short_title if definition else signal["measure"])
     severity = signal["severity"] if signal["severity"] in SEVERITIES else Severity.WARNING
-    explanation = _with_names(signal["detail"], session.case)
+    explanation = _with_names(signal["detail"], names)
     comment = str(response.answers.get("change", "")).strip() if response else ""
     if comment and signal["signal"] in ("alliance_rupture", "split_alliance"):
         explanation += f" They wrote: “{comment}”"
@@ -101,12 +104,9 @@ def _store(
     )
 
 
-def _with_names(detail: str, case: Case) -> str:
-    """The core knows participants by id; a clinician knows them as Partner A or by code."""
-    for participant in case.participants.select_related("client"):
-        name = participant.label or participant.client.code
-        detail = detail.replace(f"participant {participant.pk}", name)
-        detail = detail.replace(f"Participant {participant.pk}", name)
+def _with_names(detail: str, names: dict[str, str]) -> str:
+    for pk, name in names.items():
+        detail = detail.replace(f"participant {pk}", name).replace(f"Participant {pk}", name)
     return detail
 
 
