@@ -66,3 +66,27 @@ def test_a_get_cannot_acknowledge(login, world, alert):
         login(world.clinician).get(reverse("alert_acknowledge", args=[alert.pk])).status_code == 405
     )
     assert Alert.objects.get().status == AlertStatus.OPEN
+
+
+def test_good_news_is_recorded_for_information_not_as_seen_by_nobody(login, world):
+    from tests.checks.helpers import full_check as answers
+    from tests.factories import make_session
+
+    participant = world.case.participants.get()
+    for number, per_item in ((1, "3"), (2, "1")):
+        session = world.session if number == 1 else make_session(world.case, number)
+        link = check_link_create(
+            session=session, participant=participant, created_by=world.clinician
+        )
+        check_response_submit(
+            link=link,
+            cleaned=check_answers_clean(
+                link, answers(**{f"phq9__q{n}": per_item for n in range(1, 9)})
+            ),
+        )
+        alerts_raise_for_session(session=session)
+    assert Alert.objects.filter(signal="reliable_improvement").exists()
+    body = login(world.clinician).get(reverse("client_detail", args=[participant.client_id]))
+    page = body.content.decode()
+    assert "Seen by None" not in page
+    assert "For information" in page
