@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "reattune.measures",
     "reattune.checks",
     "reattune.alerts",
+    "reattune.ethics",
+    "reattune.repairs",
     "reattune.demo",
     "reattune.core",
 ]
@@ -182,6 +184,8 @@ CONTENT_SECURITY_POLICY = {
 # Reattune's own settings.
 CHECK_LINK_HOURS = env_int("REATTUNE_CHECK_LINK_HOURS", 72, minimum=1)
 MEASURES_DIR = env_str("REATTUNE_MEASURES_DIR", "")
+# A folder of the clinic's own ethics obligation files (docs/ethics.md), beside the shipped ones.
+ETHICS_DIR = env_str("REATTUNE_ETHICS_DIR", "")
 BASE_URL = env_str("REATTUNE_BASE_URL", "")
 
 LOGGING = {

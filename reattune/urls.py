@@ -20,5 +20,7 @@ urlpatterns = [
     path("checks/", include("reattune.checks.urls")),
     path("alerts/", include("reattune.alerts.urls")),
     path("measures/", include("reattune.measures.urls")),
+    path("repairs/", include("reattune.repairs.urls")),
+    path("ethics/", include("reattune.ethics.urls")),
     path("health/", health, name="health"),
 ]

@@ -23,6 +23,7 @@ class Severity(models.TextChoices):
 class AlertStatus(models.TextChoices):
     OPEN = "open", "Open"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    DISMISSED = "dismissed", "Dismissed with a reason"
 
 
 class AlertQuerySet(models.QuerySet["Alert"]):
@@ -64,6 +65,9 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    dismiss_reason = models.TextField(
+        blank=True, help_text="Why the clinician decided the alert needs no repair."
+    )
 
     objects = AlertQuerySet.as_manager()
 

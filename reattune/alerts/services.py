@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 import polars as pl
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -66,6 +67,10 @@ def _store_signals(
                 from reattune.alerts.tasks import email_urgent_alert
 
                 transaction.on_commit(partial(email_urgent_alert.enqueue, alert_id=alert.pk))
+    # The same checks may say whether a repair held.
+    from reattune.repairs.services import repairs_verify
+
+    repairs_verify(case)
     return created
 
 
@@ -116,6 +121,28 @@ def alert_acknowledge(*, alert: Alert, by: User) -> Alert:
         alert.acknowledged_by = by
         alert.acknowledged_at = timezone.now()
         alert.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+    return alert
+
+
+DISMISS_REASON_LIMIT = 2000
+
+
+def alert_dismiss(*, alert: Alert, by: User, reason: str) -> Alert:
+    """Close an alert without a repair, saying why. The reason is kept with the alert."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this alert needs no repair."})
+    if len(reason) > DISMISS_REASON_LIMIT:
+        raise ValidationError(
+            {"reason": f"Please keep the reason under {DISMISS_REASON_LIMIT} characters."}
+        )
+    if alert.status == AlertStatus.DISMISSED:
+        return alert  # a double submit keeps the first reason
+    alert.status = AlertStatus.DISMISSED
+    alert.dismiss_reason = reason
+    alert.acknowledged_by = by
+    alert.acknowledged_at = timezone.now()
+    alert.save(update_fields=["status", "dismiss_reason", "acknowledged_by", "acknowledged_at"])
     return alert
 
 

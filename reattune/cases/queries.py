@@ -74,6 +74,7 @@ class SessionAnswers:
     totals: tuple[int | None, ...]
     felt_off: bool
     comment: str
+    comment_response_id: int | None = None  # the alliance answers a repair can start from
 
 
 def answers_by_session(
@@ -87,7 +88,8 @@ def answers_by_session(
     rows = []
     for group in grouped.values():
         first = group[0]
-        answers = {k: v for r in group for k, v in r.answers.items() if r.measure_id == "alliance"}
+        alliance = next((r for r in group if r.measure_id == "alliance"), None)
+        answers = alliance.answers if alliance else {}
         rows.append(
             SessionAnswers(
                 session_id=first.session_id,
@@ -99,6 +101,7 @@ def answers_by_session(
                 ),
                 felt_off=answers.get("felt_off") == "yes",
                 comment=str(answers.get("change", "")),
+                comment_response_id=alliance.pk if alliance else None,
             )
         )
     return sorted(rows, key=lambda r: (r.date, r.number), reverse=True)

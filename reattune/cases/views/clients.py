@@ -16,6 +16,7 @@ from reattune.cases.services import client_create
 from reattune.checks.models import Response
 from reattune.clinics.http import clinic_of
 from reattune.lib.validation import without_nul
+from reattune.repairs.models import Repair
 
 
 @login_required
@@ -66,7 +67,12 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         Alert.objects.for_user(request.user)
         .filter(client=client)
         .most_urgent_first()
-        .select_related("session", "client", "response", "acknowledged_by")
+        .select_related("session", "client", "response", "acknowledged_by", "repair")
+    )
+    repairs = (
+        Repair.objects.for_user(request.user)
+        .filter(client=client)
+        .select_related("client", "verified_session")
     )
     charts = client_charts(responses, alerts)
     return render(
@@ -80,5 +86,6 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "answer_columns": [chart.definition for chart in charts],
             "sessions": sessions,
             "alerts": alerts,
+            "repairs": repairs,
         },
     )

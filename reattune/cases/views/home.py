@@ -10,6 +10,7 @@ from reattune.cases.queries import ScoreCell, caseload, latest_responses
 from reattune.clinics.http import AuthedRequest, clinic_id_of
 from reattune.measures.models import MeasureSchedule
 from reattune.measures.registry import all_definitions
+from reattune.repairs.views import home_panels
 
 PAGE_SIZE = 50
 
@@ -21,7 +22,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         Alert.objects.for_user(request.user)
         .open()
         .most_urgent_first()
-        .select_related("client", "session")[:100]
+        .select_related("client", "session", "repair")[:100]
     )
     page = Paginator(caseload(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     latest = latest_responses(c.pk for c in page.object_list)
@@ -47,5 +48,6 @@ def home(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "measures": scheduled,
+            **home_panels(request.user),
         },
     )

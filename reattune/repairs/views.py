@@ -1,0 +1,422 @@
+"""The repair record's pages. Every fetch goes through a `for_user()` queryset, so a record
+outside the person's caseload or clinic is a 404; changing a record needs a caseload
+(clinicians, trainees, supervisors), except that anyone who can see an obligation may mark
+it done (admins carry some of them, such as a breach notification)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from reattune.alerts.models import Alert
+from reattune.cases.models import Case
+from reattune.checks.models import Response
+from reattune.clinics.http import AuthedRequest
+from reattune.clinics.models import User
+from reattune.repairs import services
+from reattune.repairs.forms import (
+    AmendForm,
+    CloseForm,
+    ConversationForm,
+    DisclosureForm,
+    ObligationDoneForm,
+    PlanForm,
+    RepairOpenForm,
+)
+from reattune.repairs.models import Disclosure, Obligation, Repair, RepairStatus, Source
+from reattune.repairs.presenters import RepairPage, alert_facts, kind_for_signal
+from reattune.repairs.steps import default_plan
+
+CASELOAD_ONLY = (
+    "Only the clinicians on this case and their supervisors can change a repair record. "
+    "A clinic admin can read it and mark obligations done."
+)
+STALE = (
+    "Someone changed this record while you had the form open, so nothing was saved. "
+    "Your words are still in the form below; the record as it is now is on the repair's page."
+)
+START_FROM = "Start a repair from an alert, a client's comment or a case."
+
+
+def _editor(request: AuthedRequest) -> User:
+    if not request.user.holds_caseload:
+        raise PermissionDenied(CASELOAD_ONLY)
+    return request.user
+
+
+def _repair(request: AuthedRequest, repair_id: int) -> Repair:
+    return get_object_or_404(
+        Repair.objects.for_user(request.user).select_related("client", "case", "participant"),
+        pk=repair_id,
+    )
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 19 else None
+
+
+@login_required
+def repair_list(request: AuthedRequest) -> HttpResponse:
+    repairs = Repair.objects.for_user(request.user).select_related("client", "verified_session")
+    show = request.GET.get("show", "open")
+    if show != "all":
+        repairs = repairs.still_open()
+    return render(
+        request,
+        "repairs/repair_list.html",
+        {"repairs": repairs.order_by("-opened_at")[:200], "show": show},
+    )
+
+
+@login_required
+def repair_new(request: AuthedRequest) -> HttpResponse:
+    """A repair form with the facts of where it started carried over: ?alert=, ?response= or
+    ?case= (the clinician's own "I think I got something wrong")."""
+    user = _editor(request)
+    params = request.POST if request.method == "POST" else request.GET
+    alert = response = None
+    source: str
+    initial: dict[str, Any] = {"discovered_on": timezone.localdate(), "harm": "no_harm"}
+    if (alert_id := _int(params.get("alert"))) is not None:
+        alert = get_object_or_404(
+            Alert.objects.for_user(user).select_related("case", "session", "participant"),
+            pk=alert_id,
+        )
+        if (existing := Repair.objects.filter(alert=alert).first()) is not None:
+            messages.info(request, "A repair is already open for this alert. Here it is.")
+            return redirect("repair_detail", repair_id=existing.pk)
+        case, source = alert.case, Source.ALERT
+        initial |= {
+            "participant": alert.participant_id,
+            "session": alert.session_id,
+            "kind": kind_for_signal(alert.signal),
+            "what_happened": alert_facts(alert),
+        }
+    elif (response_id := _int(params.get("response"))) is not None:
+        response = get_object_or_404(
+            Response.objects.for_user(user).select_related("session__case"), pk=response_id
+        )
+        case, source = response.session.case, Source.CLIENT_COMMENT
+        comment = str(response.answers.get("change", "")).strip()
+        initial |= {
+            "participant": response.participant_id,
+            "session": response.session_id,
+            "kind": "alliance_rupture",
+            "what_happened": f"After session {response.session.number} the client wrote: "
+            f"“{comment}”"
+            if comment
+            else "",
+        }
+    elif (case_id := _int(params.get("case"))) is not None:
+        case = get_object_or_404(Case.objects.for_user(user), pk=case_id)
+        source = services.source_for(user, case)
+        last = case.sessions.filter(date__lte=timezone.localdate()).order_by("-number").first()
+        first = case.participants.order_by("pk").first()
+        initial |= {
+            "session": last.pk if last else None,
+            "participant": first.pk if first else None,
+        }
+    else:
+        return HttpResponseBadRequest(START_FROM)
+    form = RepairOpenForm(request.POST or None, case=case, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            repair = services.repair_open(
+                by=user, case=case, source=source, alert=alert, response=response, **data
+            )
+        except services.RepairExists as e:
+            messages.info(request, "A repair was already open for this alert. Here it is.")
+            return redirect("repair_detail", repair_id=e.repair.pk)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, "Repair opened. Next: choose the steps of the repair.")
+            return redirect("repair_plan", repair_id=repair.pk)
+    return render(
+        request,
+        "repairs/repair_new.html",
+        {"form": form, "case": case, "alert": alert, "response": response, "source": source},
+    )
+
+
+@login_required
+def repair_detail(request: AuthedRequest, repair_id: int) -> HttpResponse:
+    repair = _repair(request, repair_id)
+    return render(request, "repairs/repair_detail.html", {"page": RepairPage.build(repair)})
+
+
+@login_required
+def repair_amend(request: AuthedRequest, repair_id: int) -> HttpResponse:
+    user = _editor(request)
+    repair = _repair(request, repair_id)
+    current = repair.current()
+    initial = {
+        "version": current.number,
+        "session": current.session_id,
+        "kind": current.kind,
+        "marker": current.marker,
+        "harm": current.harm,
+        "what_happened": current.what_happened,
+        "contribution": current.contribution,
+    }
+    form = AmendForm(request.POST or None, case=repair.case, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.repair_amend(
+                repair=repair,
+                by=user,
+                expected_number=data.pop("version"),
+                reason=data.pop("amendment_reason"),
+                **data,
+            )
+        except services.StaleRecord:
+            form.add_error(None, STALE)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, "Amended. The earlier version is kept in the history.")
+            return redirect("repair_detail", repair_id=repair.pk)
+    return render(request, "repairs/repair_amend.html", {"form": form, "repair": repair})
+
+
+@login_required
+def repair_plan(request: AuthedRequest, repair_id: int) -> HttpResponse:
+    user = _editor(request)
+    repair = _repair(request, repair_id)
+    plan = repair.current_plan()
+    current = plan.steps if plan else default_plan()
+    form = PlanForm(
+        request.POST or None, current=current, initial={"version": plan.number if plan else 0}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_save(
+                repair=repair,
+                by=user,
+                steps=form.steps(),
+                expected_number=form.cleaned_data["version"],
+            )
+        except services.StaleRecord:
+            form.add_error(None, STALE)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, "Plan saved. After the conversation, record how it went.")
+            return redirect("repair_detail", repair_id=repair.pk)
+    return render(
+        request,
+        "repairs/repair_plan.html",
+        {"form": form, "repair": repair, "marker": repair.current().marker},
+    )
+
+
+@login_required
+def repair_conversation(request: AuthedRequest, repair_id: int) -> HttpResponse:
+    user = _editor(request)
+    repair = _repair(request, repair_id)
+    current = repair.current_conversation()
+    plan = repair.current_plan()
+    if current:
+        initial: dict[str, Any] = {
+            "version": current.number,
+            "session": current.session_id,
+            "steps_taken": current.steps_taken,
+            "how_it_went": current.how_it_went,
+            "client_response": current.client_response,
+            "next_step": current.next_step,
+        }
+    else:
+        latest = (
+            repair.case.sessions.filter(date__lte=timezone.localdate()).order_by("-number").first()
+        )
+        initial = {
+            "version": 0,
+            "session": latest.pk if latest else None,
+            "steps_taken": [s["key"] for s in plan.steps] if plan else [],
+        }
+    form = ConversationForm(
+        request.POST or None, case=repair.case, amending=current is not None, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.conversation_record(
+                repair=repair,
+                by=user,
+                expected_number=data.pop("version"),
+                reason=data.pop("amendment_reason", ""),
+                **data,
+            )
+        except services.StaleRecord:
+            form.add_error(None, STALE)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(
+                request,
+                "Recorded. The client's next checks will say whether the repair held.",
+            )
+            return redirect("repair_detail", repair_id=repair.pk)
+    return render(
+        request,
+        "repairs/repair_conversation.html",
+        {"form": form, "repair": repair, "amending": current is not None, "plan": plan},
+    )
+
+
+@login_required
+def disclosure_new(request: AuthedRequest, repair_id: int) -> HttpResponse:
+    user = _editor(request)
+    repair = _repair(request, repair_id)
+    form = DisclosureForm(
+        request.POST or None,
+        clinic_id=repair.clinic_id,
+        amending=False,
+        initial={"told_on": timezone.localdate(), "told_by": user.pk, "method": "in_person"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("version", None)
+        try:
+            services.disclosure_record(repair=repair, by=user, **data)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, "Disclosure recorded.")
+            return redirect("repair_detail", repair_id=repair.pk)
+    return render(
+        request, "repairs/disclosure_form.html", {"form": form, "repair": repair, "amending": False}
+    )
+
+
+@login_required
+def disclosure_amend(request: AuthedRequest, disclosure_id: int) -> HttpResponse:
+    user = _editor(request)
+    disclosure = get_object_or_404(
+        Disclosure.objects.filter(repair__in=Repair.objects.for_user(user)), pk=disclosure_id
+    )
+    repair = _repair(request, disclosure.repair_id)
+    current = repair.disclosures.filter(thread=disclosure.thread).order_by("-number").first()
+    assert current is not None
+    initial = {
+        "version": current.number,
+        "told_on": current.told_on,
+        "told_by": current.told_by_id,
+        "method": current.method,
+        "what_was_said": current.what_was_said,
+        "apology_given": current.apology_given,
+        "follow_up_due_on": current.follow_up_due_on,
+        "followed_up_on": current.followed_up_on,
+    }
+    form = DisclosureForm(
+        request.POST or None, clinic_id=repair.clinic_id, amending=True, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.disclosure_amend(
+                disclosure=current,
+                by=user,
+                expected_number=data.pop("version"),
+                reason=data.pop("amendment_reason"),
+                **data,
+            )
+        except services.StaleRecord:
+            form.add_error(None, STALE)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, "Disclosure amended. The earlier version is kept.")
+            return redirect("repair_detail", repair_id=repair.pk)
+    return render(
+        request,
+        "repairs/disclosure_form.html",
+        {"form": form, "repair": repair, "amending": True, "disclosure": current},
+    )
+
+
+@login_required
+@require_POST
+def obligation_done(request: AuthedRequest, obligation_id: int) -> HttpResponse:
+    obligation = get_object_or_404(
+        Obligation.objects.for_user(request.user).select_related("repair"), pk=obligation_id
+    )
+    form = ObligationDoneForm(request.POST)
+    if form.is_valid():
+        obligation = services.obligation_complete(
+            obligation=obligation, by=request.user, note=form.cleaned_data["note"]
+        )
+    elif not request.htmx:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    if request.htmx:
+        return render(
+            request,
+            "repairs/_obligation.html",
+            {"obligation": obligation, "today": timezone.localdate(), "form": form},
+        )
+    return redirect("repair_detail", repair_id=obligation.repair_id)
+
+
+@login_required
+def repair_close(request: AuthedRequest, repair_id: int) -> HttpResponse:
+    user = _editor(request)
+    repair = _repair(request, repair_id)
+    if not repair.is_open:
+        messages.info(request, "This repair is already closed.")
+        return redirect("repair_detail", repair_id=repair.pk)
+    outstanding = list(repair.obligations.outstanding())
+    form = CloseForm(request.POST or None, outstanding=outstanding)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.repair_close(repair=repair, by=user, reason=form.cleaned_data["reason"])
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, "Repair closed. The reason is on the record.")
+            return redirect("repair_detail", repair_id=repair.pk)
+    return render(
+        request,
+        "repairs/repair_close.html",
+        {"form": form, "repair": repair, "outstanding": outstanding},
+    )
+
+
+def home_panels(user: User) -> dict[str, Any]:
+    """What the home page shows about repairs: the person's own open repairs and obligations
+    due, and for a supervisor the supervision queue (repairs that did not hold and overdue
+    obligations in their supervisees' cases)."""
+    today = timezone.localdate()
+    visible = Repair.objects.for_user(user)
+    mine = Q(case__clinicians=user)
+    open_repairs = visible.still_open().filter(mine).select_related("client").distinct()[:50]
+    due = (
+        Obligation.objects.for_user(user)
+        .outstanding()
+        .filter(Q(assignee=user) | Q(repair__case__clinicians=user, assignee__isnull=True))
+        .select_related("repair__client")
+        .distinct()[:50]
+    )
+    queue: dict[str, Any] = {}
+    if user.is_supervisor:
+        theirs = ~Q(case__clinicians=user)
+        queue = {
+            "not_held": visible.filter(theirs, status=RepairStatus.NOT_HELD)
+            .select_related("client", "opened_by")
+            .distinct()[:50],
+            "overdue": Obligation.objects.for_user(user)
+            .overdue(today)
+            .exclude(repair__case__clinicians=user)
+            .select_related("repair__client", "assignee")
+            .distinct()[:50],
+        }
+    return {"open_repairs": open_repairs, "obligations_due": due, "queue": queue, "today": today}
