@@ -15,7 +15,7 @@ from reattune.ethics.vocabulary import HARMS, KINDS
 from reattune.lib.validation import past_date, without_nul
 from reattune.repairs.models import Marker, Method, Obligation
 from reattune.repairs.services import TEXT_LIMIT
-from reattune.repairs.steps import MARKER_HINTS, STEPS
+from reattune.repairs.steps import STEPS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_ERRORS = {"invalid": "Please enter a real date, for example 2026-03-14."}
@@ -82,7 +82,8 @@ class NarrativeForm(FreeTextMixin, forms.Form):
         choices=Marker.choices,
         widget=forms.RadioSelect,
         required=False,
-        help_text=" ".join(MARKER_HINTS.values()),
+        help_text="After the Rupture Resolution Rating System (3RS): withdrawal moves away "
+        "from you or the work, confrontation moves against it.",
     )
     harm = forms.ChoiceField(
         label="Harm",

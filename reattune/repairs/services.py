@@ -97,6 +97,21 @@ def _narrative(case: Case, session: TherapySession, fields: dict[str, Any]) -> d
     }
 
 
+def _verify_after(participant: Participant, session: TherapySession, opened_at: dt.datetime) -> int:
+    """The session after which the client's checks can speak for the repair: the session of
+    the mistake, or the last one this person had already answered when the repair was opened
+    (answers given before a repair cannot say whether it held)."""
+    answered = (
+        Response.objects.filter(
+            participant=participant, measure_id="alliance", submitted_at__lt=opened_at
+        )
+        .order_by("-session__number")
+        .values_list("session__number", flat=True)
+        .first()
+    )
+    return max(session.number, answered or 0)
+
+
 def source_for(user: User, case: Case) -> str:
     """How a repair opened by hand is recorded: by the supervisor, or by the clinician."""
     if case.clinicians.filter(pk=user.pk).exists():
@@ -115,6 +130,7 @@ def repair_open(
     source: str,
     alert: Alert | None = None,
     response: Response | None = None,
+    opened_at: dt.datetime | None = None,
     **narrative: Any,
 ) -> Repair:
     """Open a repair record with its first version and its checklist of obligations.
@@ -145,10 +161,11 @@ def repair_open(
         discovered_on=discovered_on,
         kind=fields["kind"],
         harm=fields["harm"],
-        verify_after=session.number,
+        opened_at=opened_at or timezone.now(),
+        verify_after=_verify_after(participant, session, opened_at or timezone.now()),
     )
     RepairVersion.objects.create(repair=repair, recorded_by=by, **fields)
-    _event(repair, by, "opened", f"Opened by {by} ({Source(source).label.lower()}).")
+    _event(repair, by, "opened", f"Opened from {Source(source).label.lower()}.")
     if alert is not None:
         alert_acknowledge(alert=alert, by=by)
     obligations_create(repair)

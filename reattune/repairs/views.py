@@ -33,7 +33,7 @@ from reattune.repairs.forms import (
 )
 from reattune.repairs.models import Disclosure, Obligation, Repair, RepairStatus, Source
 from reattune.repairs.presenters import RepairPage, alert_facts, kind_for_signal
-from reattune.repairs.steps import default_plan
+from reattune.repairs.steps import MARKER_HINTS, default_plan
 
 CASELOAD_ONLY = (
     "Only the clinicians on this case and their supervisors can change a repair record. "
@@ -216,7 +216,7 @@ def repair_plan(request: AuthedRequest, repair_id: int) -> HttpResponse:
     return render(
         request,
         "repairs/repair_plan.html",
-        {"form": form, "repair": repair, "marker": repair.current().marker},
+        {"form": form, "repair": repair, "marker_hint": MARKER_HINTS.get(repair.current().marker)},
     )
 
 
