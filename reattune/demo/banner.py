@@ -80,6 +80,7 @@ def banner(clinic: Clinic, address: str, notes: list[str]) -> str:
         "",
         *waiting(clinic, address),
         "",
+        "Repairs: see the Repairs page; helen@demo.example has the supervision queue.",
         "Emails (check links, urgent alerts) are printed here in the console, not sent.",
         *notes,
         "Stop the server with Ctrl+C; run `reattune demo --reset` to start afresh.",

@@ -46,6 +46,7 @@ from reattune.demo.people import (
     client_code,
     client_email,
 )
+from reattune.demo.repairs import seed_repairs
 from reattune.demo.stories import Check
 
 RANDOM_SEED = 2026
@@ -244,6 +245,7 @@ def demo_seed(*, today: dt.date | None = None) -> Clinic:
             seeder.backdate()
             for case in Case.objects.filter(clinic=clinic):
                 alerts_raise_for_case(case=case)
+            seed_repairs(clinic, today=seeder.today)
         _alerts_backdate(clinic)
     return clinic
 

@@ -52,9 +52,12 @@ def repair_verdict(
     client_id: str,
     participant_id: str,
     after: int,
+    incident: int | None = None,
 ) -> RepairVerdict:
-    """The verdict on a repair begun at session `after` for one participant of one client
-    (`frame` in the measurements shape; any rows of other clients are ignored)."""
+    """The verdict on a repair whose checks count after session `after`, for one participant
+    of one client (`frame` in the measurements shape; any rows of other clients are ignored).
+    `before` is the total at the session of the mistake, `incident` (default `after`), or the
+    last one before it."""
     window = context.parameters.repair_window
     flags = (
         rupture_flags(
@@ -73,7 +76,7 @@ def repair_verdict(
         if r["total"] is not None
     )
     before = next(
-        (total for session, total in reversed(points) if session <= after),
+        (total for session, total in reversed(points) if session <= (incident or after)),
         None,
     )
     for row in rows:

@@ -281,6 +281,15 @@ class Obligation(models.Model):
         return f"{self.standard}: {self.what[:60]}"
 
     @property
+    def label(self) -> str:
+        """The standard as a person would cite it: "BACP Good Practice 52" as it stands, a
+        bare number such as "45 CFR 164.404" with its code's name in front."""
+        first = self.code_title.split(" ")[0].lower()
+        if self.standard.lower().startswith(first):
+            return self.standard
+        return f"{self.code_title}, {self.standard}"
+
+    @property
     def is_done(self) -> bool:
         return self.done_at is not None
 

@@ -21,11 +21,18 @@ CONTEXT = Context(definitions=load_definitions())
 OPENED_AT = re.compile(r"rupture at session (\d+)")
 
 
-def verdict(totals: list[float | None], after: int, felt_off_at: int | None = None):  # type: ignore[no-untyped-def]
+def verdict(  # type: ignore[no-untyped-def]
+    totals: list[float | None],
+    after: int,
+    felt_off_at: int | None = None,
+    incident: int | None = None,
+):
     frame = series("alliance", totals)
     if felt_off_at is not None:
         frame = frame.with_columns(felt_off=pl.col("session") == felt_off_at)
-    return repair_verdict(frame, CONTEXT, client_id="A", participant_id="", after=after)
+    return repair_verdict(
+        frame, CONTEXT, client_id="A", participant_id="", after=after, incident=incident
+    )
 
 
 def test_back_to_usual_at_the_next_check_holds():
@@ -112,3 +119,10 @@ def test_the_verdict_only_reads_checks_up_to_the_deciding_one(totals, after):
         assert (cut.outcome, cut.session) == (whole.outcome, whole.session)
     else:
         assert whole.session is None
+
+
+def test_before_is_the_total_at_the_mistake_even_when_later_checks_came_first():
+    # The repair was opened after session 6 had already recovered: only session 7 can verify
+    # it, but "before" is still the rupture's own total.
+    found = verdict([34, 35, 34, 35, 22, 34, 35], after=6, incident=5)
+    assert (found.outcome, found.session, found.before, found.after) == (HELD, 7, 22, 35)
