@@ -15,11 +15,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reattune.alerts.models import Alert
 from reattune.alerts.services import alerts_raise_for_session
-from reattune.checks.models import CheckLink
+from reattune.checks.models import CheckLink, Response
 from reattune.checks.services import check_link_create
 from reattune.clinics.models import Supervision
+from reattune.repairs.models import Disclosure, Obligation, Repair
+from reattune.repairs.services import disclosure_record
 from tests.checks.helpers import full_check
 from tests.factories import ClinicWorld
+from tests.repairs.helpers import follow, open_by_hand
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +38,20 @@ PUBLIC = {
 }
 # Clinic admins only: everyone else in the clinic gets a 403 (tests/clinics/ covers them).
 ADMIN_ONLY = {"person_detail", "person_reinvite", "person_supervision", "supervision_end"}
+# Changing a repair record needs a caseload: a clinic admin may read it (and mark obligations
+# done) but gets a 403 here, after the usual 404 for anything outside their clinic.
+CASELOAD_ONLY = {
+    "repair_new",
+    "repair_amend",
+    "repair_plan",
+    "repair_conversation",
+    "disclosure_new",
+    "disclosure_amend",
+    "repair_close",
+}
+# Pages that take their object from the query string rather than the path, and which id
+# each parameter names.
+QUERY_IDS = {"repair_new": {"alert": "alert_id", "response": "response_id", "case": "case_id"}}
 # Not reachable by anyone logged in (logout is POST-only and harmless).
 NOT_OBJECT_SCOPED = {"logout", "measure_detail"}
 
@@ -63,8 +80,26 @@ def answered_world(world: ClinicWorld) -> tuple[CheckLink, Alert]:
     return link, Alert.objects.get(case=world.case)
 
 
+def repaired_world(world: ClinicWorld) -> tuple[Repair, Disclosure, Obligation]:
+    """Give the world's main case a repair (by hand) with a disclosure and an obligation."""
+    follow(world.clinic.pk, "bacp")
+    repair = open_by_hand(world.case, world.clinician, at=world.session)
+    disclosure = disclosure_record(
+        repair=repair,
+        by=world.clinician,
+        told_on=world.session.date,
+        told_by=world.clinician,
+        method="in_person",
+        what_was_said="I told them I had got it wrong.",
+    )
+    obligation = repair.obligations.first()
+    assert obligation is not None
+    return repair, disclosure, obligation
+
+
 def ids_for(world: ClinicWorld) -> dict[str, int | str]:
     link, alert = answered_world(world)
+    repair, disclosure, obligation = repaired_world(world)
     return {
         "measure_id": "phq9",
         "client_id": world.case.participants.get().client_id,
@@ -75,7 +110,18 @@ def ids_for(world: ClinicWorld) -> dict[str, int | str]:
         "alert_id": alert.pk,
         "person_id": world.colleague.pk,
         "supervision_id": Supervision.objects.get(clinic=world.clinic).pk,
+        "repair_id": repair.pk,
+        "disclosure_id": disclosure.pk,
+        "obligation_id": obligation.pk,
+        "response_id": Response.objects.filter(link=link).values_list("pk", flat=True)[0],
     }
+
+
+def query_urls(ids: dict[str, int | str]) -> Iterator[tuple[str, str]]:
+    """(name, url) for each page that takes an object in its query string, once per parameter."""
+    for name, params in QUERY_IDS.items():
+        for param, key in params.items():
+            yield name, f"{reverse(name)}?{param}={ids[key]}"
 
 
 def object_patterns() -> list[URLPattern]:
@@ -96,6 +142,9 @@ def test_every_id_in_every_url_is_one_this_test_knows():
         "alert_id",
         "person_id",
         "supervision_id",
+        "repair_id",
+        "disclosure_id",
+        "obligation_id",
     }
     for pattern in object_patterns():
         params = set(pattern.pattern.converters)  # type: ignore[attr-defined]
@@ -113,6 +162,11 @@ def test_anonymous_requests_go_to_login_except_the_public_pages(client, world):
             response = method(url)
             assert response.status_code == 302, f"{method.__name__} {url}"
             assert response["Location"].startswith(reverse("login")), url
+    for _, url in query_urls(ids):
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, f"{method.__name__} {url}"
+            assert response["Location"].startswith(reverse("login")), url
 
 
 @pytest.mark.parametrize("who", ["clinician", "trainee", "supervisor", "admin"])
@@ -125,6 +179,10 @@ def test_nobody_reaches_another_clinics_objects(client, world, other_world, who)
         for method in (client.get, client.post):
             response = method(url)
             assert response.status_code in (404, 405), f"{who} {method.__name__} {url}"
+    for _, url in query_urls(ids):
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 404, f"{who} {method.__name__} {url}"
 
 
 def test_a_clinician_cannot_reach_a_colleagues_caseload(client, world):
@@ -141,6 +199,28 @@ def test_a_clinician_cannot_reach_a_colleagues_caseload(client, world):
         allowed = (403, 404, 405) if pattern.name in ADMIN_ONLY else (404, 405)
         for method in (client.get, client.post):
             assert method(url).status_code in allowed, f"trainee {method.__name__} {url}"
+    for _, url in query_urls(ids):
+        for method in (client.get, client.post):
+            assert method(url).status_code == 404, f"trainee {method.__name__} {url}"
+
+
+def test_a_clinic_admin_reads_a_repair_but_cannot_change_it(client, world):
+    ids = ids_for(world)
+    client.force_login(world.admin)
+    for pattern in object_patterns():
+        params = {k: ids[k] for k in pattern.pattern.converters}  # type: ignore[attr-defined]
+        url = reverse(pattern.name, kwargs=params)
+        if pattern.name in CASELOAD_ONLY:
+            for method in (client.get, client.post):
+                assert method(url).status_code == 403, f"admin {method.__name__} {url}"
+        elif pattern.name not in ADMIN_ONLY:
+            assert client.get(url).status_code in (200, 405), f"admin GET {url}"
+    for name, url in query_urls(ids):
+        assert name in CASELOAD_ONLY
+        for method in (client.get, client.post):
+            assert method(url).status_code == 403, f"admin {method.__name__} {url}"
+    assert Repair.objects.count() == 1
+    assert Disclosure.objects.count() == 1
 
 
 def test_a_supervisor_sees_a_supervisees_caseload_but_not_others(client, world):
@@ -165,3 +245,7 @@ def test_the_owner_reaches_every_object_page(client, world):
         url = reverse(pattern.name, kwargs=params)
         response = client.get(url)
         assert response.status_code in (200, 405), f"owner GET {url} -> {response.status_code}"
+    client.force_login(world.clinician)
+    for _, url in query_urls(ids):
+        response = client.get(url)
+        assert response.status_code == 200, f"owner GET {url} -> {response.status_code}"

@@ -125,19 +125,29 @@ def alert_acknowledge(*, alert: Alert, by: User) -> Alert:
 
 
 DISMISS_REASON_LIMIT = 2000
+DISMISS_NEEDS_A_REASON = "Say why this alert needs no repair."
+DISMISS_HAS_A_REPAIR = "This alert has a repair record, so it can't be dismissed as needing none."
 
 
+@transaction.atomic
 def alert_dismiss(*, alert: Alert, by: User, reason: str) -> Alert:
-    """Close an alert without a repair, saying why. The reason is kept with the alert."""
+    """Close an alert without a repair, saying why. The reason is kept with the alert; the
+    alert as stored is returned."""
+    from reattune.repairs.models import Repair
+
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why this alert needs no repair."})
+        raise ValidationError({"reason": DISMISS_NEEDS_A_REASON})
     if len(reason) > DISMISS_REASON_LIMIT:
         raise ValidationError(
             {"reason": f"Please keep the reason under {DISMISS_REASON_LIMIT} characters."}
         )
+    # Locked, so that of two dismissals at once the second sees the first.
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == AlertStatus.DISMISSED:
         return alert  # a double submit keeps the first reason
+    if Repair.objects.filter(alert=alert).exists():
+        raise ValidationError(DISMISS_HAS_A_REPAIR)
     alert.status = AlertStatus.DISMISSED
     alert.dismiss_reason = reason
     alert.acknowledged_by = by

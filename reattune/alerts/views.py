@@ -45,7 +45,11 @@ def alert_dismiss_view(request: HttpRequest, alert_id: int) -> HttpResponse:
     form = DismissForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            alert_dismiss(alert=alert, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+            alert = alert_dismiss(
+                alert=alert,
+                by=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as e:
             form.add_error(None, e)
         else:

@@ -10,7 +10,7 @@ details beyond the client's code.
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
+import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from reattune.clinics.models import Role, Supervision, User
 from reattune.repairs.models import Obligation, RepairEvent
+
+logger = logging.getLogger(__name__)
 
 
 def escalation_recipients(obligation: Obligation) -> list[User]:
@@ -42,7 +44,9 @@ def escalation_recipients(obligation: Obligation) -> list[User]:
 
 def obligations_escalate(today: dt.date | None = None) -> list[Obligation]:
     """Escalate every overdue obligation not escalated before. Safe to run as often as you
-    like: each obligation is escalated once."""
+    like: each obligation is escalated once. The email goes inside the obligation's
+    transaction, so one that cannot be sent leaves the obligation unmarked for the next run
+    rather than marked and never sent."""
     today = today or timezone.localdate()
     escalated = []
     for pk in (
@@ -50,39 +54,42 @@ def obligations_escalate(today: dt.date | None = None) -> list[Obligation]:
         .filter(escalated_at__isnull=True)
         .values_list("pk", flat=True)
     ):
-        with transaction.atomic():
-            obligation = (
-                Obligation.objects.select_for_update()
-                .select_related("repair__client", "repair__case")
-                .get(pk=pk)
-            )
-            if obligation.escalated_at is not None or obligation.is_done:
-                continue
-            obligation.escalated_at = timezone.now()
-            obligation.save(update_fields=["escalated_at"])
-            people = escalation_recipients(obligation)
-            names = ", ".join(str(p) for p in people) or "nobody (no supervisor or admin)"
-            RepairEvent.objects.create(
-                repair=obligation.repair,
-                action="obligation_escalated",
-                summary=f"Overdue since {obligation.due_on:%d %b %Y}: {obligation.code_title} "
-                f"{obligation.standard}. Sent to {names}.",
-            )
-            if people:
-                link = settings.BASE_URL.rstrip("/") + reverse(
-                    "repair_detail", args=[obligation.repair_id]
-                )
-                body = render_to_string(
-                    "repairs/email_overdue.txt", {"obligation": obligation, "link": link}
-                )
-                transaction.on_commit(
-                    partial(
-                        send_mail,
-                        subject="[Reattune] An obligation is overdue",
-                        message=body,
-                        from_email=None,
-                        recipient_list=[p.email for p in people],
-                    )
-                )
-        escalated.append(obligation)
+        try:
+            obligation = _escalate(pk)
+        except OSError:  # smtplib's errors included
+            logger.exception("Could not email overdue obligation %s; the next run tries again.", pk)
+            continue
+        if obligation is not None:
+            escalated.append(obligation)
     return escalated
+
+
+@transaction.atomic
+def _escalate(pk: int) -> Obligation | None:
+    obligation = (
+        Obligation.objects.select_for_update()
+        .select_related("repair__client", "repair__case")
+        .get(pk=pk)
+    )
+    if obligation.escalated_at is not None or obligation.is_done:
+        return None
+    obligation.escalated_at = timezone.now()
+    obligation.save(update_fields=["escalated_at"])
+    people = escalation_recipients(obligation)
+    names = ", ".join(str(p) for p in people) or "nobody (no supervisor or admin)"
+    RepairEvent.objects.create(
+        repair=obligation.repair,
+        action="obligation_escalated",
+        summary=f"Overdue since {obligation.due_on:%d %b %Y}: {obligation.label}. Sent to {names}.",
+    )
+    if people:
+        link = settings.BASE_URL.rstrip("/") + reverse("repair_detail", args=[obligation.repair_id])
+        send_mail(
+            subject="[Reattune] An obligation is overdue",
+            message=render_to_string(
+                "repairs/email_overdue.txt", {"obligation": obligation, "link": link}
+            ),
+            from_email=None,
+            recipient_list=[p.email for p in people],
+        )
+    return obligation

@@ -14,7 +14,7 @@ from reattune.clinics.models import User
 from reattune.ethics.vocabulary import HARMS, KINDS
 from reattune.lib.validation import past_date, without_nul
 from reattune.repairs.models import Marker, Method, Obligation
-from reattune.repairs.services import TEXT_LIMIT
+from reattune.repairs.services import STEP_LIMIT, STEP_TOO_LONG, TEXT_LIMIT
 from reattune.repairs.steps import STEPS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -158,10 +158,10 @@ class PlanForm(FreeTextMixin, forms.Form):
             self.fields[f"text_{step.key}"] = forms.CharField(
                 label=f"What you might say: {step.title.lower()}",
                 required=False,
-                max_length=1000,
+                max_length=STEP_LIMIT,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 initial=chosen.get(step.key, step.example),
-                error_messages={"max_length": "Please keep each step under 1,000 characters."},
+                error_messages={"max_length": STEP_TOO_LONG},
             )
 
     def steps(self) -> list[dict[str, str]]:
@@ -217,11 +217,15 @@ class ConversationForm(FreeTextMixin, forms.Form):
         self.fields["session"].queryset = _sessions(case)  # type: ignore[attr-defined]
         if not amending:
             del self.fields["amendment_reason"]
-        else:
-            self.fields["amendment_reason"].required = True
-            self.fields["amendment_reason"].error_messages["required"] = (
-                "Say why you're changing it."
-            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # A reason is asked of a change to a recorded conversation: a form opened before there
+        # was one (a double submit, say) is the service's to judge.
+        asked = "amendment_reason" in self.fields
+        if asked and data.get("version") and not data.get("amendment_reason"):
+            self.add_error("amendment_reason", "Say why you're changing it.")
+        return data
 
 
 class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

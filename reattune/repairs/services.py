@@ -31,22 +31,38 @@ from reattune.repairs.models import (
     RepairStatus,
     RepairVersion,
     Source,
+    Versioned,
 )
 from reattune.repairs.steps import BY_KEY
 
 TEXT_LIMIT = 5000
 EMPTY_NARRATIVE = "Say what happened, in a sentence or two. The record needs it."
 FUTURE_DATE = "That date is in the future. Record what has already happened."
+DISCOVERED_BEFORE_SESSION = "It can't have come to light before the session it happened in."
+NEEDS_A_REASON = "Say why you're changing it."
+STEP_LIMIT = 1000
+STEP_TOO_LONG = "Please keep each step under 1,000 characters."
+OPEN_FOR_THIS_ALERT = "A repair is already open for this alert. Here it is."
+ALREADY_OPENED = "This repair is already open. Here it is."
 
 
 class StaleRecord(Exception):
-    """Someone else changed the record after this form was opened; nothing was saved."""
+    """Someone else changed the record after this form was opened; nothing was saved.
+    `current` is the version the record is at now."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"The record is at version {current}; nothing was saved.")
+        self.current = current
 
 
 class RepairExists(Exception):
-    def __init__(self, repair: Repair) -> None:
-        super().__init__(f"A repair is already open for this alert: repair {repair.pk}.")
+    """The repair being opened is already open (from the same alert, or a double submit):
+    `repair` is the one to go to, `message` says so."""
+
+    def __init__(self, repair: Repair, message: str = OPEN_FOR_THIS_ALERT) -> None:
+        super().__init__(f"{message} (repair {repair.pk})")
         self.repair = repair
+        self.message = message
 
 
 def _event(repair: Repair, by: User | None, action: str, summary: str) -> RepairEvent:
@@ -137,18 +153,21 @@ def repair_open(
     From an alert: one repair per alert (a second attempt raises RepairExists with the first)."""
     if participant.case_id != case.pk:
         raise ValidationError({"participant": "That person is not part of this case."})
+    if (alert and alert.case_id != case.pk) or (response and response.session.case_id != case.pk):
+        raise ValidationError("That alert or comment belongs to another case.")
     if not case.is_open:
         raise ValidationError("This case is closed. Reopen it before starting a repair.")
     fields = _narrative(case, session, narrative)
     _not_future(discovered_on, "discovered_on")
     if discovered_on < session.date:
-        raise ValidationError(
-            {"discovered_on": "It can't have come to light before the session it happened in."}
-        )
-    if alert is not None:
-        existing = Repair.objects.filter(alert=alert).first()
-        if existing:
-            raise RepairExists(existing)
+        raise ValidationError({"discovered_on": DISCOVERED_BEFORE_SESSION})
+    # One at a time per case, so that two people starting a repair from one alert at once, or
+    # a double submit, find the first one's repair.
+    Case.objects.select_for_update().get(pk=case.pk)
+    if alert is not None and (existing := Repair.objects.filter(alert=alert).first()):
+        raise RepairExists(existing)
+    if existing := _same_repair(case, by, participant, discovered_on, response, fields):
+        raise RepairExists(existing, ALREADY_OPENED)
     repair = Repair.objects.create(
         clinic_id=case.clinic_id,
         case=case,
@@ -173,9 +192,42 @@ def repair_open(
     return repair
 
 
-def _check_current(current_number: int, expected: int | None) -> None:
-    if expected is not None and expected != current_number:
-        raise StaleRecord
+def _same_repair(
+    case: Case,
+    by: User,
+    participant: Participant,
+    discovered_on: dt.date,
+    response: Response | None,
+    fields: dict[str, Any],
+) -> Repair | None:
+    """An open repair this person has just opened with exactly these words: a double submit."""
+    candidates = case.repairs.still_open().filter(
+        opened_by=by, participant=participant, discovered_on=discovered_on, response=response
+    )
+    for repair in candidates.order_by("-pk")[:5]:
+        first = repair.versions.order_by("number").first()
+        if first is not None and _same(first, by, fields):
+            return repair
+    return None
+
+
+def _same(row: Versioned, by: User, fields: dict[str, Any]) -> bool:
+    return row.recorded_by_id == by.pk and all(getattr(row, k) == v for k, v in fields.items())
+
+
+def _check_current(
+    current: Versioned | None, expected: int | None, by: User, fields: dict[str, Any]
+) -> bool:
+    """Whether to save. A form opened on an earlier version than the record's is stale and
+    saves nothing (StaleRecord), except for a double submit: the version just after the one
+    the form was opened on, by the same person with the same content, is already the save
+    (False: save nothing, return it)."""
+    number = current.number if current is not None else 0
+    if expected is None or expected == number:
+        return True
+    if current is not None and number == expected + 1 and _same(current, by, fields):
+        return False
+    raise StaleRecord(number)
 
 
 @transaction.atomic
@@ -185,12 +237,20 @@ def repair_amend(
     """A new version of what happened. The earlier ones stay in the history."""
     repair = Repair.objects.select_for_update().get(pk=repair.pk)
     current = repair.current()
-    _check_current(current.number, expected_number)
-    reason = _text(reason, "amendment_reason", required=True, message="Say why you're changing it.")
+    reason = _text(reason, "amendment_reason", required=True, message=NEEDS_A_REASON)
     fields = _narrative(repair.case, narrative.pop("session"), narrative)
+    if repair.discovered_on < fields["session"].date:
+        raise ValidationError({"session": DISCOVERED_BEFORE_SESSION})
+    if not _check_current(current, expected_number, by, fields | {"amendment_reason": reason}):
+        return current
     version = RepairVersion.objects.create(
         repair=repair, recorded_by=by, number=current.number + 1, amendment_reason=reason, **fields
     )
+    if fields["session"] != current.session and _judged_from_the_mistake(repair):
+        # The checks after the session of the mistake judge the repair: a corrected session
+        # moves where they start.
+        repair.verify_after = _verify_after(repair.participant, fields["session"], repair.opened_at)
+        repair.save(update_fields=["verify_after"])
     changed = []
     if (fields["kind"], fields["harm"]) != (repair.kind, repair.harm):
         repair.kind, repair.harm = fields["kind"], fields["harm"]
@@ -213,7 +273,15 @@ def repair_amend(
                 "obligations_added",
                 f"{len(added)} obligations added for the new grading.",
             )
+    repairs_verify(repair.case, only=[repair])
     return version
+
+
+def _judged_from_the_mistake(repair: Repair) -> bool:
+    """Still waiting for the checks after the mistake itself, not after a later attempt."""
+    return (
+        repair.status == RepairStatus.OPEN and not repair.events.filter(action="reopened").exists()
+    )
 
 
 @transaction.atomic
@@ -222,20 +290,19 @@ def plan_save(
 ) -> RepairPlan:
     repair = Repair.objects.select_for_update().get(pk=repair.pk)
     current = repair.current_plan()
-    _check_current(current.number if current else 0, expected_number)
     cleaned = []
     for step in steps:
         if step.get("key") not in BY_KEY:
             raise ValidationError("The plan has a step this version of Reattune does not know.")
-        cleaned.append(
-            {
-                "key": step["key"],
-                "title": BY_KEY[step["key"]].title,
-                "text": _text(step.get("text", ""), step["key"], required=False)[:1000],
-            }
-        )
+        text = _text(step.get("text", ""), f"text_{step['key']}", required=False)
+        if len(text) > STEP_LIMIT:
+            raise ValidationError({f"text_{step['key']}": STEP_TOO_LONG})
+        cleaned.append({"key": step["key"], "title": BY_KEY[step["key"]].title, "text": text})
     if not cleaned:
         raise ValidationError("Choose at least one step.")
+    if not _check_current(current, expected_number, by, {"steps": cleaned}):
+        assert current is not None
+        return current
     plan = RepairPlan.objects.create(
         repair=repair,
         recorded_by=by,
@@ -266,7 +333,6 @@ def conversation_record(
     and the client's checks from that session on verify it."""
     repair = Repair.objects.select_for_update().get(pk=repair.pk)
     current = repair.current_conversation()
-    _check_current(current.number if current else 0, expected_number)
     _session_of(repair.case, session)
     incident = repair.current().session
     if session.number < incident.number:
@@ -276,22 +342,27 @@ def conversation_record(
     unknown = [k for k in steps_taken if k not in BY_KEY]
     if unknown:
         raise ValidationError({"steps_taken": "Choose steps from the list."})
-    if current:
-        reason = _text(
-            reason, "amendment_reason", required=True, message="Say why you're changing it."
-        )
+    fields = {
+        "session": session,
+        "steps_taken": list(steps_taken),
+        "how_it_went": _text(
+            how_it_went, "how_it_went", required=True, message="Say how the conversation went."
+        ),
+        "client_response": _text(client_response, "client_response", required=False),
+        "next_step": _text(next_step, "next_step", required=False),
+    }
+    reason = _text(reason, "amendment_reason", required=False)
+    if not _check_current(current, expected_number, by, fields | {"amendment_reason": reason}):
+        assert current is not None
+        return current
+    if current and not reason:
+        raise ValidationError({"amendment_reason": NEEDS_A_REASON})
     conversation = RepairConversation.objects.create(
         repair=repair,
         recorded_by=by,
         number=(current.number + 1) if current else 1,
         amendment_reason=reason,
-        session=session,
-        steps_taken=list(steps_taken),
-        how_it_went=_text(
-            how_it_went, "how_it_went", required=True, message="Say how the conversation went."
-        ),
-        client_response=_text(client_response, "client_response", required=False),
-        next_step=_text(next_step, "next_step", required=False),
+        **fields,
     )
     summary = f"Repair conversation in session {session.number} recorded."
     if current:
@@ -357,10 +428,12 @@ def _disclosure_fields(repair: Repair, fields: dict[str, Any]) -> dict[str, Any]
 @transaction.atomic
 def disclosure_record(*, repair: Repair, by: User, **fields: Any) -> Disclosure:
     repair = Repair.objects.select_for_update().get(pk=repair.pk)
+    cleaned = _disclosure_fields(repair, fields)
+    latest = repair.disclosures.order_by("-pk").first()
+    if latest is not None and latest.number == 1 and _same(latest, by, cleaned):
+        return latest  # a double submit
     thread = (max(repair.disclosures.values_list("thread", flat=True), default=0)) + 1
-    disclosure = Disclosure.objects.create(
-        repair=repair, recorded_by=by, thread=thread, **_disclosure_fields(repair, fields)
-    )
+    disclosure = Disclosure.objects.create(repair=repair, recorded_by=by, thread=thread, **cleaned)
     _event(
         repair,
         by,
@@ -378,15 +451,17 @@ def disclosure_amend(
     repair = Repair.objects.select_for_update().get(pk=disclosure.repair_id)
     current = repair.disclosures.filter(thread=disclosure.thread).order_by("-number").first()
     assert current is not None
-    _check_current(current.number, expected_number)
-    reason = _text(reason, "amendment_reason", required=True, message="Say why you're changing it.")
+    reason = _text(reason, "amendment_reason", required=True, message=NEEDS_A_REASON)
+    cleaned = _disclosure_fields(repair, fields)
+    if not _check_current(current, expected_number, by, cleaned | {"amendment_reason": reason}):
+        return current
     amended = Disclosure.objects.create(
         repair=repair,
         recorded_by=by,
         thread=disclosure.thread,
         number=current.number + 1,
         amendment_reason=reason,
-        **_disclosure_fields(repair, fields),
+        **cleaned,
     )
     _event(repair, by, "disclosure_amended", f"Disclosure {disclosure.thread} amended: {reason}")
     return amended
@@ -413,8 +488,9 @@ def obligations_create(repair: Repair) -> list[Obligation]:
     """The checklist the clinic's codes and law attach to this kind and harm. Idempotent:
     an obligation already on the record is never duplicated or changed."""
     created = []
-    for rule in obligations_for(clinic_codes(repair.clinic_id), repair.kind, repair.harm):
-        code = next(c for c in clinic_codes(repair.clinic_id) if c.id == rule.code_id)
+    codes = {code.id: code for code in clinic_codes(repair.clinic_id)}
+    for rule in obligations_for(codes.values(), repair.kind, repair.harm):
+        code = codes[rule.code_id]
         obligation, was_created = Obligation.objects.get_or_create(
             repair=repair,
             code_id=rule.code_id,
@@ -449,7 +525,7 @@ def obligation_complete(*, obligation: Obligation, by: User, note: str = "") -> 
         obligation.repair,
         by,
         "obligation_done",
-        f"Done{late}: {obligation.code_title} {obligation.standard}.",
+        f"Done{late}: {obligation.label}.",
     )
     return obligation
 

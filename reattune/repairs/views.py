@@ -5,13 +5,15 @@ it done (admins carry some of them, such as a breach notification)."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.forms import Form
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -47,6 +49,8 @@ START_FROM = "Start a repair from an alert, a client's comment or a case."
 
 
 def _editor(request: AuthedRequest) -> User:
+    """The person changing a record: 403 for a clinic admin. Called after the record is
+    fetched, so an id outside the person's reach is a 404 for everyone, admins included."""
     if not request.user.holds_caseload:
         raise PermissionDenied(CASELOAD_ONLY)
     return request.user
@@ -60,7 +64,20 @@ def _repair(request: AuthedRequest, repair_id: int) -> Repair:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 19 else None
+    # isdigit() alone lets through digits int() refuses ("²") or other scripts' digits ("٣").
+    if value and value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None
+
+
+def _stale(form: Form, current: int) -> None:
+    """Nothing was saved and the typed words stay in the form. The form now carries the
+    version the record is at, so saving again, having looked, is a deliberate new version
+    (which overwrites nothing either)."""
+    form.add_error(None, STALE)
+    data = cast(QueryDict, form.data).copy()
+    data["version"] = str(current)
+    form.data = data
 
 
 @login_required
@@ -76,37 +93,49 @@ def repair_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@login_required
-def repair_new(request: AuthedRequest) -> HttpResponse:
-    """A repair form with the facts of where it started carried over: ?alert=, ?response= or
-    ?case= (the clinician's own "I think I got something wrong")."""
-    user = _editor(request)
-    params = request.POST if request.method == "POST" else request.GET
-    alert = response = None
+@dataclass
+class Start:
+    """Where a repair starts: its case, how its source is recorded, and the facts carried
+    over into the form."""
+
+    case: Case
     source: str
+    initial: dict[str, Any]
+    alert: Alert | None = None
+    response: Response | None = None
+
+
+def _id(params: QueryDict, name: str) -> int | None:
+    """The id in ?name=: None when it is not given, 404 when it is not a whole number."""
+    if not (raw := params.get(name)):
+        return None
+    if (value := _int(raw)) is None:
+        raise Http404
+    return value
+
+
+def _start(user: User, params: QueryDict) -> Start | None:
+    """From ?alert=, ?response= or ?case=, each fetched through `for_user()`; None when the
+    request names none of them."""
     initial: dict[str, Any] = {"discovered_on": timezone.localdate(), "harm": "no_harm"}
-    if (alert_id := _int(params.get("alert"))) is not None:
+    if (alert_id := _id(params, "alert")) is not None:
         alert = get_object_or_404(
             Alert.objects.for_user(user).select_related("case", "session", "participant"),
             pk=alert_id,
         )
-        if (existing := Repair.objects.filter(alert=alert).first()) is not None:
-            messages.info(request, "A repair is already open for this alert. Here it is.")
-            return redirect("repair_detail", repair_id=existing.pk)
-        case, source = alert.case, Source.ALERT
-        initial |= {
+        facts = {
             "participant": alert.participant_id,
             "session": alert.session_id,
             "kind": kind_for_signal(alert.signal),
             "what_happened": alert_facts(alert),
         }
-    elif (response_id := _int(params.get("response"))) is not None:
+        return Start(alert.case, Source.ALERT, initial | facts, alert=alert)
+    if (response_id := _id(params, "response")) is not None:
         response = get_object_or_404(
             Response.objects.for_user(user).select_related("session__case"), pk=response_id
         )
-        case, source = response.session.case, Source.CLIENT_COMMENT
         comment = str(response.answers.get("change", "")).strip()
-        initial |= {
+        facts = {
             "participant": response.participant_id,
             "session": response.session_id,
             "kind": "alliance_rupture",
@@ -115,37 +144,58 @@ def repair_new(request: AuthedRequest) -> HttpResponse:
             if comment
             else "",
         }
-    elif (case_id := _int(params.get("case"))) is not None:
+        return Start(
+            response.session.case, Source.CLIENT_COMMENT, initial | facts, response=response
+        )
+    if (case_id := _id(params, "case")) is not None:
         case = get_object_or_404(Case.objects.for_user(user), pk=case_id)
-        source = services.source_for(user, case)
         last = case.sessions.filter(date__lte=timezone.localdate()).order_by("-number").first()
         first = case.participants.order_by("pk").first()
-        initial |= {
+        facts = {
             "session": last.pk if last else None,
             "participant": first.pk if first else None,
         }
-    else:
+        return Start(case, services.source_for(user, case), initial | facts)
+    return None
+
+
+@login_required
+def repair_new(request: AuthedRequest) -> HttpResponse:
+    """A repair form with the facts of where it started carried over: ?alert=, ?response= or
+    ?case= (the clinician's own "I think I got something wrong")."""
+    # The form posts its starting point back as a hidden field; the query string serves too.
+    params = request.GET.copy()
+    if request.method == "POST":
+        params.update(request.POST)
+    start = _start(request.user, params)
+    if start is None:
         return HttpResponseBadRequest(START_FROM)
-    form = RepairOpenForm(request.POST or None, case=case, initial=initial)
+    if start.alert and (existing := Repair.objects.filter(alert=start.alert).first()):
+        messages.info(request, services.OPEN_FOR_THIS_ALERT)
+        return redirect("repair_detail", repair_id=existing.pk)
+    user = _editor(request)
+    form = RepairOpenForm(request.POST or None, case=start.case, initial=start.initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             repair = services.repair_open(
-                by=user, case=case, source=source, alert=alert, response=response, **data
+                by=user,
+                case=start.case,
+                source=start.source,
+                alert=start.alert,
+                response=start.response,
+                **form.cleaned_data,
             )
         except services.RepairExists as e:
-            messages.info(request, "A repair was already open for this alert. Here it is.")
+            messages.info(request, e.message)
             return redirect("repair_detail", repair_id=e.repair.pk)
         except ValidationError as e:
             form.add_error(None, e)
         else:
             messages.success(request, "Repair opened. Next: choose the steps of the repair.")
             return redirect("repair_plan", repair_id=repair.pk)
-    return render(
-        request,
-        "repairs/repair_new.html",
-        {"form": form, "case": case, "alert": alert, "response": response, "source": source},
-    )
+    context = {"form": form, "case": start.case, "alert": start.alert}
+    context |= {"response": start.response, "source": start.source}
+    return render(request, "repairs/repair_new.html", context)
 
 
 @login_required
@@ -156,8 +206,8 @@ def repair_detail(request: AuthedRequest, repair_id: int) -> HttpResponse:
 
 @login_required
 def repair_amend(request: AuthedRequest, repair_id: int) -> HttpResponse:
-    user = _editor(request)
     repair = _repair(request, repair_id)
+    user = _editor(request)
     current = repair.current()
     initial = {
         "version": current.number,
@@ -179,8 +229,8 @@ def repair_amend(request: AuthedRequest, repair_id: int) -> HttpResponse:
                 reason=data.pop("amendment_reason"),
                 **data,
             )
-        except services.StaleRecord:
-            form.add_error(None, STALE)
+        except services.StaleRecord as e:
+            _stale(form, e.current)
         except ValidationError as e:
             form.add_error(None, e)
         else:
@@ -191,8 +241,8 @@ def repair_amend(request: AuthedRequest, repair_id: int) -> HttpResponse:
 
 @login_required
 def repair_plan(request: AuthedRequest, repair_id: int) -> HttpResponse:
-    user = _editor(request)
     repair = _repair(request, repair_id)
+    user = _editor(request)
     plan = repair.current_plan()
     current = plan.steps if plan else default_plan()
     form = PlanForm(
@@ -206,8 +256,8 @@ def repair_plan(request: AuthedRequest, repair_id: int) -> HttpResponse:
                 steps=form.steps(),
                 expected_number=form.cleaned_data["version"],
             )
-        except services.StaleRecord:
-            form.add_error(None, STALE)
+        except services.StaleRecord as e:
+            _stale(form, e.current)
         except ValidationError as e:
             form.add_error(None, e)
         else:
@@ -222,8 +272,8 @@ def repair_plan(request: AuthedRequest, repair_id: int) -> HttpResponse:
 
 @login_required
 def repair_conversation(request: AuthedRequest, repair_id: int) -> HttpResponse:
-    user = _editor(request)
     repair = _repair(request, repair_id)
+    user = _editor(request)
     current = repair.current_conversation()
     plan = repair.current_plan()
     if current:
@@ -257,8 +307,8 @@ def repair_conversation(request: AuthedRequest, repair_id: int) -> HttpResponse:
                 reason=data.pop("amendment_reason", ""),
                 **data,
             )
-        except services.StaleRecord:
-            form.add_error(None, STALE)
+        except services.StaleRecord as e:
+            _stale(form, e.current)
         except ValidationError as e:
             form.add_error(None, e)
         else:
@@ -276,8 +326,8 @@ def repair_conversation(request: AuthedRequest, repair_id: int) -> HttpResponse:
 
 @login_required
 def disclosure_new(request: AuthedRequest, repair_id: int) -> HttpResponse:
-    user = _editor(request)
     repair = _repair(request, repair_id)
+    user = _editor(request)
     form = DisclosureForm(
         request.POST or None,
         clinic_id=repair.clinic_id,
@@ -301,11 +351,12 @@ def disclosure_new(request: AuthedRequest, repair_id: int) -> HttpResponse:
 
 @login_required
 def disclosure_amend(request: AuthedRequest, disclosure_id: int) -> HttpResponse:
-    user = _editor(request)
     disclosure = get_object_or_404(
-        Disclosure.objects.filter(repair__in=Repair.objects.for_user(user)), pk=disclosure_id
+        Disclosure.objects.filter(repair__in=Repair.objects.for_user(request.user)),
+        pk=disclosure_id,
     )
     repair = _repair(request, disclosure.repair_id)
+    user = _editor(request)
     current = repair.disclosures.filter(thread=disclosure.thread).order_by("-number").first()
     assert current is not None
     initial = {
@@ -331,8 +382,8 @@ def disclosure_amend(request: AuthedRequest, disclosure_id: int) -> HttpResponse
                 reason=data.pop("amendment_reason"),
                 **data,
             )
-        except services.StaleRecord:
-            form.add_error(None, STALE)
+        except services.StaleRecord as e:
+            _stale(form, e.current)
         except ValidationError as e:
             form.add_error(None, e)
         else:
@@ -369,8 +420,8 @@ def obligation_done(request: AuthedRequest, obligation_id: int) -> HttpResponse:
 
 @login_required
 def repair_close(request: AuthedRequest, repair_id: int) -> HttpResponse:
-    user = _editor(request)
     repair = _repair(request, repair_id)
+    user = _editor(request)
     if not repair.is_open:
         messages.info(request, "This repair is already closed.")
         return redirect("repair_detail", repair_id=repair.pk)
@@ -399,10 +450,14 @@ def home_panels(user: User) -> dict[str, Any]:
     visible = Repair.objects.for_user(user)
     mine = Q(case__clinicians=user)
     open_repairs = visible.still_open().filter(mine).select_related("client").distinct()[:50]
+    theirs_to_do = Q(assignee=user) | Q(repair__case__clinicians=user, assignee__isnull=True)
+    if user.is_clinic_admin:
+        # Nobody is assigned the admin's steps (a breach notification, say): every admin sees them.
+        theirs_to_do |= Q(who="admin")
     due = (
         Obligation.objects.for_user(user)
         .outstanding()
-        .filter(Q(assignee=user) | Q(repair__case__clinicians=user, assignee__isnull=True))
+        .filter(theirs_to_do)
         .select_related("repair__client")
         .distinct()[:50]
     )

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reattune.detection.engine import detect
-from reattune.detection.frame import Context, measurements
+from reattune.detection.frame import Context
 from reattune.detection.repair import HELD, NOT_HELD, PENDING, repair_verdict
 from reattune.detection.simulate import simulate
 from reattune.measures.definitions import load_definitions

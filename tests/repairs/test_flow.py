@@ -45,7 +45,7 @@ def test_a_repair_whose_checks_stay_low_did_not_hold_and_stays_open(world):
     repair.refresh_from_db()
     assert repair.status == RepairStatus.NOT_HELD
     assert repair.is_open
-    assert repair.verified_session.number == 7
+    assert repair.verified_session == session(world.case, 7)
 
 
 def test_a_new_attempt_after_not_held_is_judged_again(world):
