@@ -18,8 +18,8 @@ from reattune.alerts.services import alerts_raise_for_session
 from reattune.checks.models import CheckLink, Response
 from reattune.checks.services import check_link_create
 from reattune.clinics.models import Supervision
+from reattune.repairs.disclosures import disclosure_record
 from reattune.repairs.models import Disclosure, Obligation, Repair
-from reattune.repairs.services import disclosure_record
 from tests.checks.helpers import full_check
 from tests.factories import ClinicWorld
 from tests.repairs.helpers import follow, open_by_hand

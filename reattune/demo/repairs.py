@@ -41,7 +41,7 @@ from reattune.clinics.models import Clinic, Role, Supervision, User
 from reattune.demo.people import STAFF
 from reattune.demo.stories import REPAIR_COMMENTS
 from reattune.ethics.services import clinic_ethics_set
-from reattune.repairs import services
+from reattune.repairs import disclosures, obligations, services
 from reattune.repairs.models import Obligation, Repair, RepairEvent, RepairStatus, Source
 from reattune.repairs.steps import default_plan
 
@@ -114,7 +114,7 @@ class _Record:
 
     def tell(self, by: User, when: dt.datetime, **fields: Any) -> None:
         with _history_dated(when):
-            told = services.disclosure_record(repair=self.repair, by=by, told_by=by, **fields)
+            told = disclosures.disclosure_record(repair=self.repair, by=by, told_by=by, **fields)
         self.repair.disclosures.filter(pk=told.pk).update(recorded_at=when)
 
     def amend(self, by: User, when: dt.datetime, reason: str, **changes: str) -> None:
@@ -143,7 +143,7 @@ class _Record:
             code_id, _, rule = key.partition(".")
             obligation = self.repair.obligations.get(code_id=code_id, key=rule)
             before = _newest_line()
-            services.obligation_complete(obligation=obligation, by=by, note=note)
+            obligations.obligation_complete(obligation=obligation, by=by, note=note)
             Obligation.objects.filter(pk=obligation.pk).update(done_at=when)
             for line in RepairEvent.objects.filter(pk__gt=before):
                 if when.date() <= obligation.due_on:

@@ -14,7 +14,8 @@ from reattune.clinics.models import User
 from reattune.ethics.vocabulary import HARMS, KINDS
 from reattune.lib.validation import past_date, without_nul
 from reattune.repairs.models import Marker, Method, Obligation
-from reattune.repairs.services import STEP_LIMIT, STEP_TOO_LONG, TEXT_LIMIT
+from reattune.repairs.recording import TEXT_LIMIT
+from reattune.repairs.services import STEP_LIMIT, STEP_TOO_LONG
 from reattune.repairs.steps import STEPS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -16,80 +16,35 @@ from reattune.alerts.models import Alert
 from reattune.alerts.services import alert_acknowledge
 from reattune.cases.models import Case, Participant, TherapySession
 from reattune.checks.models import Response
-from reattune.clinics.models import Supervision, User
-from reattune.ethics.models import clinic_codes
-from reattune.ethics.rules import obligations_for
+from reattune.clinics.models import User
 from reattune.ethics.vocabulary import HARMS, KINDS
 from reattune.repairs.models import (
-    Disclosure,
     Marker,
-    Obligation,
     Repair,
     RepairConversation,
-    RepairEvent,
     RepairPlan,
     RepairStatus,
     RepairVersion,
     Source,
-    Versioned,
+)
+from reattune.repairs.obligations import obligations_create
+from reattune.repairs.recording import (
+    NEEDS_A_REASON,
+    RepairExists,
+    check_current,
+    clean_text,
+    not_future,
+    record_event,
+    same_content,
+    session_of,
 )
 from reattune.repairs.steps import BY_KEY
 
-TEXT_LIMIT = 5000
 EMPTY_NARRATIVE = "Say what happened, in a sentence or two. The record needs it."
-FUTURE_DATE = "That date is in the future. Record what has already happened."
 DISCOVERED_BEFORE_SESSION = "It can't have come to light before the session it happened in."
-NEEDS_A_REASON = "Say why you're changing it."
 STEP_LIMIT = 1000
 STEP_TOO_LONG = "Please keep each step under 1,000 characters."
-OPEN_FOR_THIS_ALERT = "A repair is already open for this alert. Here it is."
 ALREADY_OPENED = "This repair is already open. Here it is."
-
-
-class StaleRecord(Exception):
-    """Someone else changed the record after this form was opened; nothing was saved.
-    `current` is the version the record is at now."""
-
-    def __init__(self, current: int) -> None:
-        super().__init__(f"The record is at version {current}; nothing was saved.")
-        self.current = current
-
-
-class RepairExists(Exception):
-    """The repair being opened is already open (from the same alert, or a double submit):
-    `repair` is the one to go to, `message` says so."""
-
-    def __init__(self, repair: Repair, message: str = OPEN_FOR_THIS_ALERT) -> None:
-        super().__init__(f"{message} (repair {repair.pk})")
-        self.repair = repair
-        self.message = message
-
-
-def _event(repair: Repair, by: User | None, action: str, summary: str) -> RepairEvent:
-    return RepairEvent.objects.create(repair=repair, by=by, action=action, summary=summary)
-
-
-def _text(value: str, field: str, *, required: bool, message: str = "") -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError({field: message or "This can't be empty."})
-    if len(value) > TEXT_LIMIT:
-        raise ValidationError(
-            {field: f"Please keep this under {TEXT_LIMIT} characters (it has {len(value)})."}
-        )
-    return value
-
-
-def _not_future(day: dt.date, field: str) -> None:
-    if day > timezone.localdate():
-        raise ValidationError({field: FUTURE_DATE})
-
-
-def _session_of(case: Case, session: TherapySession, field: str = "session") -> TherapySession:
-    if session.case_id != case.pk:
-        raise ValidationError({field: "That session belongs to another case."})
-    _not_future(session.date, field)
-    return session
 
 
 def _narrative(case: Case, session: TherapySession, fields: dict[str, Any]) -> dict[str, Any]:
@@ -102,14 +57,14 @@ def _narrative(case: Case, session: TherapySession, fields: dict[str, Any]) -> d
     if marker not in Marker.values:
         raise ValidationError({"marker": "Choose withdrawal, confrontation, or neither."})
     return {
-        "session": _session_of(case, session),
-        "what_happened": _text(
+        "session": session_of(case, session),
+        "what_happened": clean_text(
             fields["what_happened"], "what_happened", required=True, message=EMPTY_NARRATIVE
         ),
         "kind": kind,
         "marker": marker if kind == "alliance_rupture" else "",
         "harm": harm,
-        "contribution": _text(fields.get("contribution", ""), "contribution", required=False),
+        "contribution": clean_text(fields.get("contribution", ""), "contribution", required=False),
     }
 
 
@@ -158,7 +113,7 @@ def repair_open(
     if not case.is_open:
         raise ValidationError("This case is closed. Reopen it before starting a repair.")
     fields = _narrative(case, session, narrative)
-    _not_future(discovered_on, "discovered_on")
+    not_future(discovered_on, "discovered_on")
     if discovered_on < session.date:
         raise ValidationError({"discovered_on": DISCOVERED_BEFORE_SESSION})
     # One at a time per case, so that two people starting a repair from one alert at once, or
@@ -184,7 +139,7 @@ def repair_open(
         verify_after=_verify_after(participant, session, opened_at or timezone.now()),
     )
     RepairVersion.objects.create(repair=repair, recorded_by=by, **fields)
-    _event(repair, by, "opened", f"Opened from {Source(source).label.lower()}.")
+    record_event(repair, by, "opened", f"Opened from {Source(source).label.lower()}.")
     if alert is not None:
         alert_acknowledge(alert=alert, by=by)
     obligations_create(repair)
@@ -206,28 +161,9 @@ def _same_repair(
     )
     for repair in candidates.order_by("-pk")[:5]:
         first = repair.versions.order_by("number").first()
-        if first is not None and _same(first, by, fields):
+        if first is not None and same_content(first, by, fields):
             return repair
     return None
-
-
-def _same(row: Versioned, by: User, fields: dict[str, Any]) -> bool:
-    return row.recorded_by_id == by.pk and all(getattr(row, k) == v for k, v in fields.items())
-
-
-def _check_current(
-    current: Versioned | None, expected: int | None, by: User, fields: dict[str, Any]
-) -> bool:
-    """Whether to save. A form opened on an earlier version than the record's is stale and
-    saves nothing (StaleRecord), except for a double submit: the version just after the one
-    the form was opened on, by the same person with the same content, is already the save
-    (False: save nothing, return it)."""
-    number = current.number if current is not None else 0
-    if expected is None or expected == number:
-        return True
-    if current is not None and number == expected + 1 and _same(current, by, fields):
-        return False
-    raise StaleRecord(number)
 
 
 @transaction.atomic
@@ -237,11 +173,11 @@ def repair_amend(
     """A new version of what happened. The earlier ones stay in the history."""
     repair = Repair.objects.select_for_update().get(pk=repair.pk)
     current = repair.current()
-    reason = _text(reason, "amendment_reason", required=True, message=NEEDS_A_REASON)
+    reason = clean_text(reason, "amendment_reason", required=True, message=NEEDS_A_REASON)
     fields = _narrative(repair.case, narrative.pop("session"), narrative)
     if repair.discovered_on < fields["session"].date:
         raise ValidationError({"session": DISCOVERED_BEFORE_SESSION})
-    if not _check_current(current, expected_number, by, fields | {"amendment_reason": reason}):
+    if not check_current(current, expected_number, by, fields | {"amendment_reason": reason}):
         return current
     version = RepairVersion.objects.create(
         repair=repair, recorded_by=by, number=current.number + 1, amendment_reason=reason, **fields
@@ -257,7 +193,7 @@ def repair_amend(
         repair.save(update_fields=["kind", "harm"])
         changed.append(f"now {repair.get_kind_display().lower()}, {repair.get_harm_display()}")
     after = " after it was closed" if not repair.is_open else ""
-    _event(
+    record_event(
         repair,
         by,
         "amended",
@@ -267,7 +203,7 @@ def repair_amend(
     if changed:
         added = obligations_create(repair)
         if added:
-            _event(
+            record_event(
                 repair,
                 None,
                 "obligations_added",
@@ -294,13 +230,13 @@ def plan_save(
     for step in steps:
         if step.get("key") not in BY_KEY:
             raise ValidationError("The plan has a step this version of Reattune does not know.")
-        text = _text(step.get("text", ""), f"text_{step['key']}", required=False)
+        text = clean_text(step.get("text", ""), f"text_{step['key']}", required=False)
         if len(text) > STEP_LIMIT:
             raise ValidationError({f"text_{step['key']}": STEP_TOO_LONG})
         cleaned.append({"key": step["key"], "title": BY_KEY[step["key"]].title, "text": text})
     if not cleaned:
         raise ValidationError("Choose at least one step.")
-    if not _check_current(current, expected_number, by, {"steps": cleaned}):
+    if not check_current(current, expected_number, by, {"steps": cleaned}):
         assert current is not None
         return current
     plan = RepairPlan.objects.create(
@@ -311,7 +247,7 @@ def plan_save(
         amendment_reason="Plan changed" if current else "",
     )
     titles = ", ".join(s["title"].lower() for s in cleaned)
-    _event(repair, by, "plan", f"Plan {'changed' if current else 'made'}: {titles}.")
+    record_event(repair, by, "plan", f"Plan {'changed' if current else 'made'}: {titles}.")
     return plan
 
 
@@ -333,7 +269,7 @@ def conversation_record(
     and the client's checks from that session on verify it."""
     repair = Repair.objects.select_for_update().get(pk=repair.pk)
     current = repair.current_conversation()
-    _session_of(repair.case, session)
+    session_of(repair.case, session)
     incident = repair.current().session
     if session.number < incident.number:
         raise ValidationError(
@@ -345,14 +281,14 @@ def conversation_record(
     fields = {
         "session": session,
         "steps_taken": list(steps_taken),
-        "how_it_went": _text(
+        "how_it_went": clean_text(
             how_it_went, "how_it_went", required=True, message="Say how the conversation went."
         ),
-        "client_response": _text(client_response, "client_response", required=False),
-        "next_step": _text(next_step, "next_step", required=False),
+        "client_response": clean_text(client_response, "client_response", required=False),
+        "next_step": clean_text(next_step, "next_step", required=False),
     }
-    reason = _text(reason, "amendment_reason", required=False)
-    if not _check_current(current, expected_number, by, fields | {"amendment_reason": reason}):
+    reason = clean_text(reason, "amendment_reason", required=False)
+    if not check_current(current, expected_number, by, fields | {"amendment_reason": reason}):
         assert current is not None
         return current
     if current and not reason:
@@ -367,7 +303,7 @@ def conversation_record(
     summary = f"Repair conversation in session {session.number} recorded."
     if current:
         summary = f"Repair conversation amended (version {conversation.number}): {reason}"
-    _event(repair, by, "conversation", summary)
+    record_event(repair, by, "conversation", summary)
     if repair.status == RepairStatus.NOT_HELD and session.number > (
         repair.verified_session.number if repair.verified_session else 0
     ):
@@ -376,7 +312,7 @@ def conversation_record(
         repair.verified_session = None
         repair.verified_at = None
         repair.save(update_fields=["status", "verify_after", "verified_session", "verified_at"])
-        _event(
+        record_event(
             repair,
             by,
             "reopened",
@@ -387,149 +323,6 @@ def conversation_record(
     return conversation
 
 
-def _disclosure_fields(repair: Repair, fields: dict[str, Any]) -> dict[str, Any]:
-    told_on: dt.date = fields["told_on"]
-    _not_future(told_on, "told_on")
-    if told_on < repair.current().session.date:
-        raise ValidationError({"told_on": "That is before the session the mistake happened in."})
-    told_by: User = fields["told_by"]
-    if told_by.clinic_id != repair.clinic_id:
-        raise ValidationError({"told_by": "Choose someone in this clinic."})
-    due = fields.get("follow_up_due_on")
-    done = fields.get("followed_up_on")
-    if due and due < told_on:
-        raise ValidationError(
-            {"follow_up_due_on": "The follow-up can't be due before the telling."}
-        )
-    if done:
-        _not_future(done, "followed_up_on")
-        if done < told_on:
-            raise ValidationError(
-                {"followed_up_on": "The follow-up can't come before the telling."}
-            )
-    if fields["method"] not in ("in_person", "call", "writing"):
-        raise ValidationError({"method": "Choose how the client was told."})
-    return {
-        "told_on": told_on,
-        "told_by": told_by,
-        "method": fields["method"],
-        "what_was_said": _text(
-            fields["what_was_said"],
-            "what_was_said",
-            required=True,
-            message="Say what the client was told.",
-        ),
-        "apology_given": bool(fields.get("apology_given")),
-        "follow_up_due_on": due,
-        "followed_up_on": done,
-    }
-
-
-@transaction.atomic
-def disclosure_record(*, repair: Repair, by: User, **fields: Any) -> Disclosure:
-    repair = Repair.objects.select_for_update().get(pk=repair.pk)
-    cleaned = _disclosure_fields(repair, fields)
-    latest = repair.disclosures.order_by("-pk").first()
-    if latest is not None and latest.number == 1 and _same(latest, by, cleaned):
-        return latest  # a double submit
-    thread = (max(repair.disclosures.values_list("thread", flat=True), default=0)) + 1
-    disclosure = Disclosure.objects.create(repair=repair, recorded_by=by, thread=thread, **cleaned)
-    _event(
-        repair,
-        by,
-        "disclosure",
-        f"Disclosure recorded: {disclosure.get_method_display().lower()} on "
-        f"{disclosure.told_on:%d %b %Y} by {disclosure.told_by}.",
-    )
-    return disclosure
-
-
-@transaction.atomic
-def disclosure_amend(
-    *, disclosure: Disclosure, by: User, expected_number: int | None, reason: str, **fields: Any
-) -> Disclosure:
-    repair = Repair.objects.select_for_update().get(pk=disclosure.repair_id)
-    current = repair.disclosures.filter(thread=disclosure.thread).order_by("-number").first()
-    assert current is not None
-    reason = _text(reason, "amendment_reason", required=True, message=NEEDS_A_REASON)
-    cleaned = _disclosure_fields(repair, fields)
-    if not _check_current(current, expected_number, by, cleaned | {"amendment_reason": reason}):
-        return current
-    amended = Disclosure.objects.create(
-        repair=repair,
-        recorded_by=by,
-        thread=disclosure.thread,
-        number=current.number + 1,
-        amendment_reason=reason,
-        **cleaned,
-    )
-    _event(repair, by, "disclosure_amended", f"Disclosure {disclosure.thread} amended: {reason}")
-    return amended
-
-
-def _assignee(repair: Repair, who: str) -> User | None:
-    clinicians = list(repair.case.clinicians.filter(is_active=True).order_by("pk"))
-    clinician = repair.opened_by if repair.opened_by in clinicians else next(iter(clinicians), None)
-    if who == "clinician":
-        return clinician
-    if who == "supervisor" and clinician is not None:
-        link = (
-            Supervision.objects.active()
-            .filter(supervisee=clinician, clinic_id=repair.clinic_id, supervisor__is_active=True)
-            .select_related("supervisor")
-            .order_by("pk")
-            .first()
-        )
-        return link.supervisor if link else None
-    return None
-
-
-def obligations_create(repair: Repair) -> list[Obligation]:
-    """The checklist the clinic's codes and law attach to this kind and harm. Idempotent:
-    an obligation already on the record is never duplicated or changed."""
-    created = []
-    codes = {code.id: code for code in clinic_codes(repair.clinic_id)}
-    for rule in obligations_for(codes.values(), repair.kind, repair.harm):
-        code = codes[rule.code_id]
-        obligation, was_created = Obligation.objects.get_or_create(
-            repair=repair,
-            code_id=rule.code_id,
-            key=rule.key,
-            defaults={
-                "code_title": code.short_title,
-                "standard": rule.standard,
-                "what": rule.what,
-                "who": rule.who,
-                "written": rule.written,
-                "due_on": repair.discovered_on + dt.timedelta(days=rule.due_days),
-                "assignee": _assignee(repair, rule.who),
-            },
-        )
-        if was_created:
-            created.append(obligation)
-    return created
-
-
-@transaction.atomic
-def obligation_complete(*, obligation: Obligation, by: User, note: str = "") -> Obligation:
-    """Mark a step done. Done twice (a double submit) keeps the first record."""
-    obligation = Obligation.objects.select_for_update().get(pk=obligation.pk)
-    if obligation.is_done:
-        return obligation
-    obligation.done_at = timezone.now()
-    obligation.done_by = by
-    obligation.done_note = _text(note, "note", required=False)
-    obligation.save(update_fields=["done_at", "done_by", "done_note"])
-    late = " (after it was due)" if obligation.due_on < timezone.localdate() else ""
-    _event(
-        obligation.repair,
-        by,
-        "obligation_done",
-        f"Done{late}: {obligation.label}.",
-    )
-    return obligation
-
-
 @transaction.atomic
 def repair_close(*, repair: Repair, by: User, reason: str) -> Repair:
     """Close a repair by hand, with a reason. Outstanding obligations stay on the record, and
@@ -537,7 +330,7 @@ def repair_close(*, repair: Repair, by: User, reason: str) -> Repair:
     repair = Repair.objects.select_for_update().get(pk=repair.pk)
     if not repair.is_open:
         raise ValidationError("This repair is already closed.")
-    reason = _text(reason, "reason", required=True, message="Say why you are closing it.")
+    reason = clean_text(reason, "reason", required=True, message="Say why you are closing it.")
     repair.status = RepairStatus.CLOSED
     repair.closed_by = by
     repair.closed_at = timezone.now()
@@ -549,7 +342,7 @@ def repair_close(*, repair: Repair, by: User, reason: str) -> Repair:
         if outstanding
         else ""
     )
-    _event(repair, by, "closed", f"Closed by {by}{left}: {reason}")
+    record_event(repair, by, "closed", f"Closed by {by}{left}: {reason}")
     return repair
 
 
@@ -587,6 +380,6 @@ def repairs_verify(case: Case, only: Sequence[Repair] | None = None) -> list[Rep
                 "level: the repair did not hold. It stays open and goes to supervision."
             )
         repair.save()
-        _event(repair, None, f"verified_{verdict.outcome}", summary)
+        record_event(repair, None, f"verified_{verdict.outcome}", summary)
         decided.append(repair)
     return decided

@@ -5,25 +5,20 @@ it done (admins carry some of them, such as a breach notification)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.forms import Form
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from reattune.alerts.models import Alert
-from reattune.cases.models import Case
-from reattune.checks.models import Response
 from reattune.clinics.http import AuthedRequest
 from reattune.clinics.models import User
-from reattune.repairs import services
+from reattune.repairs import disclosures, obligations, recording, services
 from reattune.repairs.forms import (
     AmendForm,
     CloseForm,
@@ -33,8 +28,9 @@ from reattune.repairs.forms import (
     PlanForm,
     RepairOpenForm,
 )
-from reattune.repairs.models import Disclosure, Obligation, Repair, RepairStatus, Source
-from reattune.repairs.presenters import RepairPage, alert_facts, kind_for_signal
+from reattune.repairs.models import Disclosure, Obligation, Repair
+from reattune.repairs.presenters import RepairPage
+from reattune.repairs.starting import start_from
 from reattune.repairs.steps import MARKER_HINTS, default_plan
 
 CASELOAD_ONLY = (
@@ -63,13 +59,6 @@ def _repair(request: AuthedRequest, repair_id: int) -> Repair:
     )
 
 
-def _int(value: str | None) -> int | None:
-    # isdigit() alone lets through digits int() refuses ("²") or other scripts' digits ("٣").
-    if value and value.isascii() and value.isdigit() and len(value) < 19:
-        return int(value)
-    return None
-
-
 def _stale(form: Form, current: int) -> None:
     """Nothing was saved and the typed words stay in the form. The form now carries the
     version the record is at, so saving again, having looked, is a deliberate new version
@@ -93,72 +82,6 @@ def repair_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@dataclass
-class Start:
-    """Where a repair starts: its case, how its source is recorded, and the facts carried
-    over into the form."""
-
-    case: Case
-    source: str
-    initial: dict[str, Any]
-    alert: Alert | None = None
-    response: Response | None = None
-
-
-def _id(params: QueryDict, name: str) -> int | None:
-    """The id in ?name=: None when it is not given, 404 when it is not a whole number."""
-    if not (raw := params.get(name)):
-        return None
-    if (value := _int(raw)) is None:
-        raise Http404
-    return value
-
-
-def _start(user: User, params: QueryDict) -> Start | None:
-    """From ?alert=, ?response= or ?case=, each fetched through `for_user()`; None when the
-    request names none of them."""
-    initial: dict[str, Any] = {"discovered_on": timezone.localdate(), "harm": "no_harm"}
-    if (alert_id := _id(params, "alert")) is not None:
-        alert = get_object_or_404(
-            Alert.objects.for_user(user).select_related("case", "session", "participant"),
-            pk=alert_id,
-        )
-        facts = {
-            "participant": alert.participant_id,
-            "session": alert.session_id,
-            "kind": kind_for_signal(alert.signal),
-            "what_happened": alert_facts(alert),
-        }
-        return Start(alert.case, Source.ALERT, initial | facts, alert=alert)
-    if (response_id := _id(params, "response")) is not None:
-        response = get_object_or_404(
-            Response.objects.for_user(user).select_related("session__case"), pk=response_id
-        )
-        comment = str(response.answers.get("change", "")).strip()
-        facts = {
-            "participant": response.participant_id,
-            "session": response.session_id,
-            "kind": "alliance_rupture",
-            "what_happened": f"After session {response.session.number} the client wrote: "
-            f"“{comment}”"
-            if comment
-            else "",
-        }
-        return Start(
-            response.session.case, Source.CLIENT_COMMENT, initial | facts, response=response
-        )
-    if (case_id := _id(params, "case")) is not None:
-        case = get_object_or_404(Case.objects.for_user(user), pk=case_id)
-        last = case.sessions.filter(date__lte=timezone.localdate()).order_by("-number").first()
-        first = case.participants.order_by("pk").first()
-        facts = {
-            "session": last.pk if last else None,
-            "participant": first.pk if first else None,
-        }
-        return Start(case, services.source_for(user, case), initial | facts)
-    return None
-
-
 @login_required
 def repair_new(request: AuthedRequest) -> HttpResponse:
     """A repair form with the facts of where it started carried over: ?alert=, ?response= or
@@ -167,11 +90,11 @@ def repair_new(request: AuthedRequest) -> HttpResponse:
     params = request.GET.copy()
     if request.method == "POST":
         params.update(request.POST)
-    start = _start(request.user, params)
+    start = start_from(request.user, params)
     if start is None:
         return HttpResponseBadRequest(START_FROM)
     if start.alert and (existing := Repair.objects.filter(alert=start.alert).first()):
-        messages.info(request, services.OPEN_FOR_THIS_ALERT)
+        messages.info(request, recording.OPEN_FOR_THIS_ALERT)
         return redirect("repair_detail", repair_id=existing.pk)
     user = _editor(request)
     form = RepairOpenForm(request.POST or None, case=start.case, initial=start.initial)
@@ -185,7 +108,7 @@ def repair_new(request: AuthedRequest) -> HttpResponse:
                 response=start.response,
                 **form.cleaned_data,
             )
-        except services.RepairExists as e:
+        except recording.RepairExists as e:
             messages.info(request, e.message)
             return redirect("repair_detail", repair_id=e.repair.pk)
         except ValidationError as e:
@@ -229,7 +152,7 @@ def repair_amend(request: AuthedRequest, repair_id: int) -> HttpResponse:
                 reason=data.pop("amendment_reason"),
                 **data,
             )
-        except services.StaleRecord as e:
+        except recording.StaleRecord as e:
             _stale(form, e.current)
         except ValidationError as e:
             form.add_error(None, e)
@@ -256,7 +179,7 @@ def repair_plan(request: AuthedRequest, repair_id: int) -> HttpResponse:
                 steps=form.steps(),
                 expected_number=form.cleaned_data["version"],
             )
-        except services.StaleRecord as e:
+        except recording.StaleRecord as e:
             _stale(form, e.current)
         except ValidationError as e:
             form.add_error(None, e)
@@ -307,7 +230,7 @@ def repair_conversation(request: AuthedRequest, repair_id: int) -> HttpResponse:
                 reason=data.pop("amendment_reason", ""),
                 **data,
             )
-        except services.StaleRecord as e:
+        except recording.StaleRecord as e:
             _stale(form, e.current)
         except ValidationError as e:
             form.add_error(None, e)
@@ -338,7 +261,7 @@ def disclosure_new(request: AuthedRequest, repair_id: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         data.pop("version", None)
         try:
-            services.disclosure_record(repair=repair, by=user, **data)
+            disclosures.disclosure_record(repair=repair, by=user, **data)
         except ValidationError as e:
             form.add_error(None, e)
         else:
@@ -375,14 +298,14 @@ def disclosure_amend(request: AuthedRequest, disclosure_id: int) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            services.disclosure_amend(
+            disclosures.disclosure_amend(
                 disclosure=current,
                 by=user,
                 expected_number=data.pop("version"),
                 reason=data.pop("amendment_reason"),
                 **data,
             )
-        except services.StaleRecord as e:
+        except recording.StaleRecord as e:
             _stale(form, e.current)
         except ValidationError as e:
             form.add_error(None, e)
@@ -404,7 +327,7 @@ def obligation_done(request: AuthedRequest, obligation_id: int) -> HttpResponse:
     )
     form = ObligationDoneForm(request.POST)
     if form.is_valid():
-        obligation = services.obligation_complete(
+        obligation = obligations.obligation_complete(
             obligation=obligation, by=request.user, note=form.cleaned_data["note"]
         )
     elif not request.htmx:
@@ -440,38 +363,3 @@ def repair_close(request: AuthedRequest, repair_id: int) -> HttpResponse:
         "repairs/repair_close.html",
         {"form": form, "repair": repair, "outstanding": outstanding},
     )
-
-
-def home_panels(user: User) -> dict[str, Any]:
-    """What the home page shows about repairs: the person's own open repairs and obligations
-    due, and for a supervisor the supervision queue (repairs that did not hold and overdue
-    obligations in their supervisees' cases)."""
-    today = timezone.localdate()
-    visible = Repair.objects.for_user(user)
-    mine = Q(case__clinicians=user)
-    open_repairs = visible.still_open().filter(mine).select_related("client").distinct()[:50]
-    theirs_to_do = Q(assignee=user) | Q(repair__case__clinicians=user, assignee__isnull=True)
-    if user.is_clinic_admin:
-        # Nobody is assigned the admin's steps (a breach notification, say): every admin sees them.
-        theirs_to_do |= Q(who="admin")
-    due = (
-        Obligation.objects.for_user(user)
-        .outstanding()
-        .filter(theirs_to_do)
-        .select_related("repair__client")
-        .distinct()[:50]
-    )
-    queue: dict[str, Any] = {}
-    if user.is_supervisor:
-        theirs = ~Q(case__clinicians=user)
-        queue = {
-            "not_held": visible.filter(theirs, status=RepairStatus.NOT_HELD)
-            .select_related("client", "opened_by")
-            .distinct()[:50],
-            "overdue": Obligation.objects.for_user(user)
-            .overdue(today)
-            .exclude(repair__case__clinicians=user)
-            .select_related("repair__client", "assignee")
-            .distinct()[:50],
-        }
-    return {"open_repairs": open_repairs, "obligations_due": due, "queue": queue, "today": today}

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from reattune.repairs.models import RepairStatus, RepairVersion
-from reattune.repairs.services import StaleRecord, repair_amend, repair_close
+from reattune.repairs.recording import StaleRecord
+from reattune.repairs.services import repair_amend, repair_close
 from reattune.repairs.views import STALE
 from tests.repairs.helpers import (
     amend_form,

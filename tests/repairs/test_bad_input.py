@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reattune.alerts.models import Alert, AlertStatus
+from reattune.repairs.disclosures import disclosure_record
 from reattune.repairs.forms import DATE_ERRORS, TOO_LONG
 from reattune.repairs.models import (
     Disclosure,
@@ -21,7 +22,7 @@ from reattune.repairs.models import (
     RepairPlan,
     RepairVersion,
 )
-from reattune.repairs.services import TEXT_LIMIT, disclosure_record
+from reattune.repairs.recording import TEXT_LIMIT
 from tests.factories import make_session
 from tests.repairs.helpers import (
     amend_form,

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from reattune.repairs.models import RepairConversation
-from reattune.repairs.services import StaleRecord, conversation_record
+from reattune.repairs.recording import StaleRecord
+from reattune.repairs.services import conversation_record
 from reattune.repairs.views import STALE
 from tests.repairs.helpers import body, open_by_hand, session
 

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from reattune.repairs.disclosures import disclosure_amend, disclosure_record
 from reattune.repairs.models import Disclosure
-from reattune.repairs.services import FUTURE_DATE, StaleRecord, disclosure_amend, disclosure_record
+from reattune.repairs.recording import FUTURE_DATE, StaleRecord
 from reattune.repairs.views import STALE
 from tests.repairs.helpers import body, disclosure_form, open_by_hand
 

@@ -11,8 +11,8 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
+from reattune.repairs.disclosures import disclosure_record
 from reattune.repairs.models import Disclosure, Repair, RepairConversation, RepairPlan
-from reattune.repairs.services import disclosure_record
 from tests.repairs.helpers import (
     amend_form,
     disclosure_form,

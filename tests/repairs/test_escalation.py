@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from reattune.cases.models import Client
 from reattune.repairs.escalation import escalation_recipients, obligations_escalate
-from reattune.repairs.services import obligation_complete
+from reattune.repairs.obligations import obligation_complete
 from tests.repairs.helpers import NARRATIVE, days_ago, follow, open_by_hand, session
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from reattune.ethics.models import clinic_codes
 from reattune.ethics.registry import all_codes
 from reattune.ethics.rules import obligations_for
 from reattune.repairs.models import Obligation
-from reattune.repairs.services import obligation_complete, obligations_create
+from reattune.repairs.obligations import obligation_complete, obligations_create
 from tests.factories import make_person
 from tests.repairs.helpers import body, days_ago, follow, open_by_hand, session
 
@@ -232,3 +232,14 @@ def test_a_supervisors_step_for_an_unsupervised_clinician_has_nobody_assigned(wo
     follow(world.clinic.pk, "aca")
     repair = open_by_hand(world.case, world.clinician)
     assert repair.obligations.get(key="supervisor_review").assignee is None
+
+
+def test_the_admins_steps_are_on_the_admins_list_not_the_clinicians(world, login):
+    _breach(world)
+    admin_steps = Obligation.objects.filter(who="admin")
+    assert admin_steps.exists()
+    notice = admin_steps.get(key="notify_individual")
+    clinician_home = body(login(world.clinician).get(reverse("home")))
+    assert notice.label not in clinician_home
+    admin_home = body(login(world.admin).get(reverse("home")))
+    assert notice.label in admin_home

@@ -12,14 +12,8 @@ from django.utils import timezone
 from reattune.alerts.models import AlertStatus
 from reattune.checks.models import Response
 from reattune.repairs.models import Repair, RepairEvent, RepairStatus, RepairVersion, Source
-from reattune.repairs.services import (
-    EMPTY_NARRATIVE,
-    FUTURE_DATE,
-    TEXT_LIMIT,
-    RepairExists,
-    repair_open,
-    source_for,
-)
+from reattune.repairs.recording import FUTURE_DATE, TEXT_LIMIT, RepairExists
+from reattune.repairs.services import EMPTY_NARRATIVE, repair_open, source_for
 from tests.factories import make_case, make_session
 from tests.repairs.helpers import (
     NARRATIVE,

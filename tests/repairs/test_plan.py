@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from reattune.repairs.models import RepairPlan
-from reattune.repairs.services import STEP_LIMIT, STEP_TOO_LONG, StaleRecord, plan_save
+from reattune.repairs.recording import StaleRecord
+from reattune.repairs.services import STEP_LIMIT, STEP_TOO_LONG, plan_save
 from reattune.repairs.steps import BY_KEY, MARKER_HINTS, STEPS, default_plan
 from reattune.repairs.views import STALE
 from tests.repairs.helpers import body, open_by_hand

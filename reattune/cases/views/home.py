@@ -10,7 +10,7 @@ from reattune.cases.queries import ScoreCell, caseload, latest_responses
 from reattune.clinics.http import AuthedRequest, clinic_id_of
 from reattune.measures.models import MeasureSchedule
 from reattune.measures.registry import all_definitions
-from reattune.repairs.views import home_panels
+from reattune.repairs.queues import home_panels
 
 PAGE_SIZE = 50
 
