@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "reattune.alerts",
     "reattune.ethics",
     "reattune.repairs",
+    "reattune.supervision",
+    "reattune.learning",
+    "reattune.reviews",
+    "reattune.reports",
     "reattune.demo",
     "reattune.core",
 ]

@@ -22,5 +22,9 @@ urlpatterns = [
     path("measures/", include("reattune.measures.urls")),
     path("repairs/", include("reattune.repairs.urls")),
     path("ethics/", include("reattune.ethics.urls")),
+    path("supervision/", include("reattune.supervision.urls")),
+    path("learning/", include("reattune.learning.urls")),
+    path("reviews/", include("reattune.reviews.urls")),
+    path("reports/", include("reattune.reports.urls")),
     path("health/", health, name="health"),
 ]

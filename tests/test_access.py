@@ -7,19 +7,27 @@ except for the explicit allow-list of public pages.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from reattune.alerts.models import Alert
 from reattune.alerts.services import alerts_raise_for_session
 from reattune.checks.models import CheckLink, Response
 from reattune.checks.services import check_link_create
 from reattune.clinics.models import Supervision
+from reattune.clinics.services import supervision_start
+from reattune.learning.framework import framework_for
+from reattune.learning.services import goal_create
 from reattune.repairs.disclosures import disclosure_record
 from reattune.repairs.models import Disclosure, Obligation, Repair
+from reattune.reviews.services import review_create
+from reattune.supervision.models import ActionItem
+from reattune.supervision.services import meeting_create, topic_add
 from tests.checks.helpers import full_check
 from tests.factories import ClinicWorld
 from tests.repairs.helpers import follow, open_by_hand
@@ -37,7 +45,59 @@ PUBLIC = {
     "health": "health check for the server's supervisor; says only 'ok'",
 }
 # Clinic admins only: everyone else in the clinic gets a 403 (tests/clinics/ covers them).
-ADMIN_ONLY = {"person_detail", "person_reinvite", "person_supervision", "supervision_end"}
+ADMIN_ONLY = {
+    "person_detail",
+    "person_reinvite",
+    "person_supervision",
+    "supervision_end",
+    "competency_list",
+    "competency_new",
+    "competency_edit",
+}
+# Private to the person and their current supervisors: a clinic admin gets "not found" too.
+# The owner test logs in as the person the page is about (LEARNING_OWNER names them).
+PRIVATE_LEARNING = {
+    "learning_person",
+    "learning_person_summary",
+    "learning_person_summary_pdf",
+    "goal_detail",
+    "goal_note",
+    "goal_status",
+}
+LEARNING_OWNER = {
+    "learning_person": "colleague",
+    "learning_person_summary": "colleague",
+    "learning_person_summary_pdf": "colleague",
+    "rating_new": "admin",
+}
+# Who else owns a page the walk reaches: the hours of `person_id` (the colleague) and its
+# target (set by an admin); a meeting is written by its supervisor; a review here is the
+# admin's draft.
+OWNER = {
+    **LEARNING_OWNER,
+    "hours_person": "colleague",
+    "hours_target": "admin",
+    "meeting_sign": "supervisor",
+    "meeting_topic": "supervisor",
+    "action_add": "supervisor",
+    "meeting_item_save": "supervisor",
+    "meeting_amend": "supervisor",
+    "review_detail": "admin",
+    "review_edit": "admin",
+    "review_share": "admin",
+    "review_amend": "admin",
+    "review_new": "admin",
+}
+# Written only by the meeting's supervisor: a clinic admin reads the meeting but gets a 403.
+SUPERVISOR_WRITES = {
+    "meeting_sign",
+    "meeting_topic",
+    "action_add",
+    "meeting_item_save",
+    "meeting_amend",
+}
+# Started by the clinician's supervisor or a clinic admin (tests/reviews/ covers the rest).
+SUPERVISOR_OR_ADMIN = {"review_new"}
 # Changing a repair record needs a caseload: a clinic admin may read it (and mark obligations
 # done) but gets a 403 here, after the usual 404 for anything outside their clinic.
 CASELOAD_ONLY = {
@@ -48,10 +108,16 @@ CASELOAD_ONLY = {
     "disclosure_new",
     "disclosure_amend",
     "repair_close",
+    "reflection_new",
+    "supervision_request_new",
 }
 # Pages that take their object from the query string rather than the path, and which id
 # each parameter names.
-QUERY_IDS = {"repair_new": {"alert": "alert_id", "response": "response_id", "case": "case_id"}}
+QUERY_IDS = {
+    "repair_new": {"alert": "alert_id", "response": "response_id", "case": "case_id"},
+    "reflection_new": {"repair": "repair_id"},
+    "review_new": {"repair": "repair_id"},
+}
 # Not reachable by anyone logged in (logout is POST-only and harmless).
 NOT_OBJECT_SCOPED = {"logout", "measure_detail"}
 
@@ -97,10 +163,41 @@ def repaired_world(world: ClinicWorld) -> tuple[Repair, Disclosure, Obligation]:
     return repair, disclosure, obligation
 
 
+def supervised_world(world: ClinicWorld) -> dict[str, int | str]:
+    """A meeting between the supervisor and the world's main clinician (in consultation), with
+    an agenda item and an action."""
+    supervision_start(supervisor=world.supervisor, supervisee=world.clinician)
+    meeting, _ = meeting_create(
+        supervisor=world.supervisor,
+        supervisee=world.clinician,
+        held_on=timezone.localdate(),
+        item_keys=[],
+        form_key=uuid.uuid4(),
+    )
+    item = topic_add(meeting=meeting, by=world.supervisor, title="Pacing")
+    action = ActionItem.objects.create(
+        meeting=meeting,
+        agenda_item=item,
+        text="Read.",
+        owner=world.clinician,
+        due_on=timezone.localdate(),
+    )
+    return {"meeting_id": meeting.pk, "item_id": item.pk, "action_id": action.pk}
+
+
 def ids_for(world: ClinicWorld) -> dict[str, int | str]:
     link, alert = answered_world(world)
     repair, disclosure, obligation = repaired_world(world)
+    review = review_create(
+        repair=repair,
+        by=world.admin,
+        content={"title": "A rupture", "what_happened": "The clinician moved too fast."},
+    )
     return {
+        **supervised_world(world),
+        "review_id": review.pk,
+        "target": "alert",
+        "target_id": alert.pk,
         "measure_id": "phq9",
         "client_id": world.case.participants.get().client_id,
         "case_id": world.case.pk,
@@ -109,11 +206,20 @@ def ids_for(world: ClinicWorld) -> dict[str, int | str]:
         "link_id": link.pk,
         "alert_id": alert.pk,
         "person_id": world.colleague.pk,
-        "supervision_id": Supervision.objects.get(clinic=world.clinic).pk,
+        # The trainee's link, made with the world (supervised_world adds a second).
+        "supervision_id": Supervision.objects.get(clinic=world.clinic, supervisee=world.trainee).pk,
         "repair_id": repair.pk,
         "disclosure_id": disclosure.pk,
         "obligation_id": obligation.pk,
         "response_id": Response.objects.filter(link=link).values_list("pk", flat=True)[0],
+        "competency_id": framework_for(world.clinic)[0].pk,
+        "goal_id": goal_create(
+            person=world.clinician,
+            title="Slow down at endings",
+            why="Two ruptures came at the end of a session.",
+            practice_plan="Stop ten minutes early and ask how it was.",
+            review_on=timezone.localdate(),
+        ).pk,
     }
 
 
@@ -145,6 +251,14 @@ def test_every_id_in_every_url_is_one_this_test_knows():
         "repair_id",
         "disclosure_id",
         "obligation_id",
+        "competency_id",
+        "goal_id",
+        "meeting_id",
+        "item_id",
+        "action_id",
+        "review_id",
+        "target",
+        "target_id",
     }
     for pattern in object_patterns():
         params = set(pattern.pattern.converters)  # type: ignore[attr-defined]
@@ -210,12 +324,20 @@ def test_a_clinic_admin_reads_a_repair_but_cannot_change_it(client, world):
     for pattern in object_patterns():
         params = {k: ids[k] for k in pattern.pattern.converters}  # type: ignore[attr-defined]
         url = reverse(pattern.name, kwargs=params)
-        if pattern.name in CASELOAD_ONLY:
+        if pattern.name in CASELOAD_ONLY | SUPERVISOR_WRITES:
             for method in (client.get, client.post):
-                assert method(url).status_code == 403, f"admin {method.__name__} {url}"
+                assert method(url).status_code in (403, 405), f"admin {method.__name__} {url}"
+        elif pattern.name in PRIVATE_LEARNING:
+            assert client.get(url).status_code in (404, 405), f"admin GET {url}"
+        elif pattern.name == "review_amend":
+            # The admin's own draft: edited, not amended, so the page sends them to edit it.
+            assert client.get(url)["Location"] == reverse("review_edit", kwargs=params), url
         elif pattern.name not in ADMIN_ONLY:
             assert client.get(url).status_code in (200, 405), f"admin GET {url}"
     for name, url in query_urls(ids):
+        if name in SUPERVISOR_OR_ADMIN:
+            assert client.get(url).status_code == 200, f"admin GET {url}"
+            continue
         assert name in CASELOAD_ONLY
         for method in (client.get, client.post):
             assert method(url).status_code == 403, f"admin {method.__name__} {url}"
@@ -240,12 +362,18 @@ def test_an_admin_sees_every_client_in_their_clinic(client, world):
 def test_the_owner_reaches_every_object_page(client, world):
     ids = ids_for(world)
     for pattern in object_patterns():
-        client.force_login(world.admin if pattern.name in ADMIN_ONLY else world.clinician)
+        default = "admin" if pattern.name in ADMIN_ONLY else "clinician"
+        owner = OWNER.get(pattern.name or "", default)
+        client.force_login(getattr(world, owner))
         params = {k: ids[k] for k in pattern.pattern.converters}  # type: ignore[attr-defined]
         url = reverse(pattern.name, kwargs=params)
         response = client.get(url)
+        if pattern.name == "review_amend":
+            # A draft is edited, not amended: its amend page sends the author to the edit page.
+            assert response["Location"] == reverse("review_edit", kwargs=params), url
+            continue
         assert response.status_code in (200, 405), f"owner GET {url} -> {response.status_code}"
-    client.force_login(world.clinician)
-    for _, url in query_urls(ids):
+    for name, url in query_urls(ids):
+        client.force_login(getattr(world, OWNER.get(name, "clinician")))
         response = client.get(url)
         assert response.status_code == 200, f"owner GET {url} -> {response.status_code}"

@@ -35,6 +35,7 @@ from reattune.checks.services import (
 from reattune.clinics.models import Clinic, User
 from reattune.clinics.services import clinic_create, person_create, supervision_start
 from reattune.demo import stories
+from reattune.demo.learning import seed_learning
 from reattune.demo.people import (
     CASELOAD,
     DEMO_NAME,
@@ -47,7 +48,9 @@ from reattune.demo.people import (
     client_email,
 )
 from reattune.demo.repairs import seed_repairs
+from reattune.demo.reviews import seed_reviews
 from reattune.demo.stories import Check
+from reattune.demo.supervision import seed_supervision
 
 RANDOM_SEED = 2026
 SAFETY_CLIENTS = 3  # recent PHQ-9 item 9 answers above 0: the urgent alerts a visitor sees
@@ -246,6 +249,9 @@ def demo_seed(*, today: dt.date | None = None) -> Clinic:
             for case in Case.objects.filter(clinic=clinic):
                 alerts_raise_for_case(case=case)
             seed_repairs(clinic, today=seeder.today)
+            seed_reviews(clinic, today=seeder.today)
+            seed_supervision(clinic, today=seeder.today)
+            seed_learning(clinic, today=seeder.today)
         _alerts_backdate(clinic)
     return clinic
 

@@ -8,13 +8,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reattune.clinics.models import User
-from reattune.repairs.models import Obligation, Repair, RepairStatus
+from reattune.repairs.models import Obligation, Repair
+from reattune.supervision.queue import home_summary
 
 
 def home_panels(user: User) -> dict[str, Any]:
     """What the home page shows about repairs: the person's own open repairs and obligations
-    due, and for a supervisor the supervision queue (repairs that did not hold and overdue
-    obligations in their supervisees' cases)."""
+    due, and for a supervisor the supervision queue in short."""
     today = timezone.localdate()
     visible = Repair.objects.for_user(user)
     mine = Q(case__clinicians=user)
@@ -33,17 +33,7 @@ def home_panels(user: User) -> dict[str, Any]:
         .select_related("repair__client")
         .distinct()[:50]
     )
-    queue: dict[str, Any] = {}
-    if user.is_supervisor:
-        theirs = ~Q(case__clinicians=user)
-        queue = {
-            "not_held": visible.filter(theirs, status=RepairStatus.NOT_HELD)
-            .select_related("client", "opened_by")
-            .distinct()[:50],
-            "overdue": Obligation.objects.for_user(user)
-            .overdue(today)
-            .exclude(repair__case__clinicians=user)
-            .select_related("repair__client", "assignee")
-            .distinct()[:50],
-        }
+    # A supervisor's queue is reattune.supervision's (safety first, discussed items gone);
+    # the home page shows it in short.
+    queue = home_summary(user) if user.is_supervisor else {}
     return {"open_repairs": open_repairs, "obligations_due": due, "queue": queue, "today": today}

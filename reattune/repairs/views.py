@@ -32,6 +32,7 @@ from reattune.repairs.models import Disclosure, Obligation, Repair
 from reattune.repairs.presenters import RepairPage
 from reattune.repairs.starting import start_from
 from reattune.repairs.steps import MARKER_HINTS, default_plan
+from reattune.reviews.services import may_start_review
 
 CASELOAD_ONLY = (
     "Only the clinicians on this case and their supervisors can change a repair record. "
@@ -124,7 +125,11 @@ def repair_new(request: AuthedRequest) -> HttpResponse:
 @login_required
 def repair_detail(request: AuthedRequest, repair_id: int) -> HttpResponse:
     repair = _repair(request, repair_id)
-    return render(request, "repairs/repair_detail.html", {"page": RepairPage.build(repair)})
+    return render(
+        request,
+        "repairs/repair_detail.html",
+        {"page": RepairPage.build(repair), "may_review": may_start_review(request.user, repair)},
+    )
 
 
 @login_required

@@ -1,0 +1,326 @@
+"""The supervision queue: what a supervisor's hour should go to, gathered from the records.
+
+Scope: a supervisor's queue covers their CURRENT supervisees' cases only (an ended supervision
+takes its cases out at once); anyone else's queue is "my items for supervision", their own
+cases. Either way the cases are also filtered through `visible_case_ids`, so the queue can never
+show a record its reader could not open.
+
+An item leaves the queue when its record is dealt with (alert acknowledged or dismissed, repair
+held, closed or tried again, obligation done) or when it was discussed in a signed meeting;
+`recently_left` says which, so nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from reattune.alerts.models import Alert, AlertStatus, Severity
+from reattune.cases.models import CaseClinician
+from reattune.clinics.access import visible_case_ids
+from reattune.clinics.models import Supervision, User
+from reattune.ethics.vocabulary import HARMED, HARMS
+from reattune.repairs.models import Obligation, Repair, RepairStatus
+from reattune.supervision.models import AgendaItem, MeetingStatus, SupervisionRequest
+
+SAFETY_SIGNALS = ("safety",)
+OFF_TRACK_SIGNALS = ("not_on_track", "reliable_deterioration")
+
+# Most urgent first: the order of the queue and the label on each item.
+KINDS: dict[str, str] = {
+    "safety": "Safety",
+    "not_held": "Repair did not hold",
+    "overdue": "Overdue obligation",
+    "off_track": "Not on track",
+    "request": "Brought to supervision",
+    "harm": "Repair with harm",
+}
+RANK = {kind: n for n, kind in enumerate(KINDS)}
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    key: str  # "<source>:<pk>", what a meeting's agenda form posts back
+    kind: str
+    title: str
+    why: str
+    url: str
+    since: dt.datetime | dt.date
+    clinician_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def label(self) -> str:
+        return KINDS[self.kind]
+
+    @property
+    def urgent(self) -> bool:
+        return self.kind == "safety"
+
+    @property
+    def source(self) -> str:
+        return self.key.split(":")[0]
+
+    @property
+    def record_id(self) -> int:
+        return int(self.key.split(":")[1])
+
+
+@dataclass(frozen=True)
+class LeftItem:
+    title: str
+    reason: str
+    url: str
+    when: dt.datetime
+
+
+# The home page's summary groups the queue under these headings.
+HEADINGS: dict[str, str] = {
+    "safety": "Safety alerts",
+    "not_held": "Repairs that did not hold",
+    "overdue": "Overdue obligations",
+    "off_track": "Clients not on track",
+    "request": "Brought to supervision",
+    "harm": "Repairs with harm",
+}
+
+
+def home_summary(user: User, *, per_kind: int = 25) -> dict[str, Any]:
+    """The queue in short for a supervisor's home page: up to `per_kind` items under each
+    heading, and the total, with the full queue a link away."""
+    items = queue_for(user)
+    groups = []
+    for kind in KINDS:
+        theirs = [i for i in items if i.kind == kind]
+        if theirs:
+            groups.append((HEADINGS[kind], theirs[:per_kind], len(theirs) - per_kind))
+    return {"groups": groups, "count": len(items)}
+
+
+def supervisee_ids(supervisor: User) -> list[int]:
+    return list(
+        Supervision.objects.active()
+        .filter(supervisor=supervisor, clinic=supervisor.clinic)
+        .values_list("supervisee_id", flat=True)
+    )
+
+
+def queue_owner_ids(user: User, supervisee: User | None = None) -> list[int]:
+    """Whose cases the queue covers: a supervisor's current supervisees (or the one asked
+    for, if it is one of them), anyone else's own."""
+    if not user.is_supervisor:
+        return [user.pk]
+    ids = supervisee_ids(user)
+    if supervisee is not None:
+        return [supervisee.pk] if supervisee.pk in ids else []
+    return ids
+
+
+def case_clinicians(user: User, owners: list[int]) -> dict[int, frozenset[int]]:
+    """Case id → the owners among its clinicians, for every case in the queue's scope."""
+    rows = CaseClinician.objects.filter(
+        clinician_id__in=owners,
+        case__clinic=user.clinic,
+        case_id__in=visible_case_ids(user),
+    ).values_list("case_id", "clinician_id")
+    cases: dict[int, set[int]] = defaultdict(set)
+    for case_id, clinician_id in rows:
+        cases[case_id].add(clinician_id)
+    return {case_id: frozenset(ids) for case_id, ids in cases.items()}
+
+
+def _discussed(field_name: str, since: str | None = None) -> Exists:
+    """The record is on the agenda of a signed meeting (signed after `since`, if given)."""
+    items = AgendaItem.objects.filter(
+        **{field_name: OuterRef("pk")}, meeting__status=MeetingStatus.SIGNED
+    )
+    if since:
+        items = items.filter(meeting__signed_at__gte=OuterRef(since))
+    return Exists(items)
+
+
+def queue_for(user: User, *, supervisee: User | None = None) -> list[QueueItem]:
+    """The queue, most urgent first, then longest waiting first."""
+    if user.clinic_id is None or not user.is_active:
+        return []
+    cases = case_clinicians(user, queue_owner_ids(user, supervisee))
+    if not cases:
+        return []
+    items = [
+        *_alert_items(cases),
+        *_not_held_items(cases),
+        *_overdue_items(cases),
+        *_request_items(cases),
+        *_harm_items(cases),
+    ]
+    return sorted(items, key=lambda i: (RANK[i.kind], _as_datetime(i.since)))
+
+
+def _as_datetime(value: dt.datetime | dt.date) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return timezone.make_aware(dt.datetime.combine(value, dt.time.min))
+
+
+def _alert_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
+    alerts = (
+        Alert.objects.filter(case_id__in=cases, status=AlertStatus.OPEN)
+        .filter(
+            Q(signal__in=SAFETY_SIGNALS)
+            | Q(severity=Severity.URGENT)
+            | Q(signal__in=OFF_TRACK_SIGNALS)
+        )
+        .exclude(_discussed("alert"))
+        .select_related("client", "session")
+    )
+    items = []
+    for alert in alerts:
+        safety = alert.signal in SAFETY_SIGNALS or alert.severity == Severity.URGENT
+        what = "An urgent alert" if safety else "The client's scores are off their expected path"
+        items.append(
+            QueueItem(
+                key=f"alert:{alert.pk}",
+                kind="safety" if safety else "off_track",
+                title=f"{alert.title}: {alert.client.code}",
+                why=f"{what} after session {alert.session.number}, still open.",
+                url=reverse("alert_detail", args=[alert.pk]),
+                since=alert.created_at,
+                clinician_ids=cases[alert.case_id],
+            )
+        )
+    return items
+
+
+def repairs_in(cases: dict[int, frozenset[int]]) -> QuerySet[Repair]:
+    return Repair.objects.filter(case_id__in=cases).select_related("client", "verified_session")
+
+
+def _not_held_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
+    repairs = repairs_in(cases).filter(status=RepairStatus.NOT_HELD)
+    items = []
+    for repair in repairs.exclude(_discussed("repair", since="verified_at")):
+        number = repair.verified_session.number if repair.verified_session else "?"
+        why = f"The client's checks were not back to their usual level by session {number}."
+        if repair.harm in HARMED:
+            why += f" It caused harm ({HARMS[repair.harm].split(': ')[-1].lower()})."
+        items.append(
+            QueueItem(
+                key=f"repair:{repair.pk}",
+                kind="not_held",
+                title=f"{repair.get_kind_display()}: {repair.client.code}",
+                why=why,
+                url=reverse("repair_detail", args=[repair.pk]),
+                since=repair.verified_at or repair.opened_at,
+                clinician_ids=cases[repair.case_id],
+            )
+        )
+    return items
+
+
+def _harm_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
+    # A repair that did not hold is already in the queue, with its harm in the reason.
+    repairs = (
+        repairs_in(cases)
+        .filter(harm__in=HARMED)
+        .exclude(status=RepairStatus.NOT_HELD)
+        .exclude(_discussed("repair"))
+    )
+    return [
+        QueueItem(
+            key=f"repair:{repair.pk}",
+            kind="harm",
+            title=f"{repair.get_kind_display()}: {repair.client.code}",
+            why=f"Graded “{HARMS[repair.harm]}” and not yet discussed in supervision.",
+            url=reverse("repair_detail", args=[repair.pk]),
+            since=repair.opened_at,
+            clinician_ids=cases[repair.case_id],
+        )
+        for repair in repairs
+    ]
+
+
+def _overdue_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
+    obligations = (
+        Obligation.objects.filter(repair__case_id__in=cases)
+        .overdue(timezone.localdate())
+        .exclude(_discussed("obligation"))
+        .select_related("repair__client")
+    )
+    return [
+        QueueItem(
+            key=f"obligation:{o.pk}",
+            kind="overdue",
+            title=f"{o.label}: {o.repair.client.code}",
+            why=f"Due on {o.due_on:%-d %b %Y} and not done: {Truncator(o.what).chars(140)}",
+            url=reverse("repair_detail", args=[o.repair_id]),
+            since=o.due_on,
+            clinician_ids=cases[o.repair.case_id],
+        )
+        for o in obligations
+    ]
+
+
+def _request_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
+    requests = (
+        SupervisionRequest.objects.unresolved()
+        .filter(
+            Q(alert__case_id__in=cases)
+            | Q(repair__case_id__in=cases)
+            | Q(client__participations__case_id__in=cases)
+        )
+        .distinct()
+        .select_related("by", "alert__client", "repair__client", "client")
+    )
+    items = []
+    for request in requests:
+        title, url, case_ids = describe_target(request, cases)
+        owners = frozenset().union(*(cases[c] for c in case_ids))
+        items.append(
+            QueueItem(
+                key=f"request:{request.pk}",
+                kind="request",
+                title=title,
+                why=f"{request.by} asked to bring this: “{request.note}”",
+                url=url,
+                since=request.created_at,
+                clinician_ids=owners,
+            )
+        )
+    return items
+
+
+def describe_target(
+    request: SupervisionRequest, cases: dict[int, frozenset[int]]
+) -> tuple[str, str, list[int]]:
+    """A request's title, link and the in-scope cases it concerns."""
+    if request.alert:
+        alert = request.alert
+        title = f"{alert.title}: {alert.client.code}"
+        return title, reverse("alert_detail", args=[alert.pk]), [alert.case_id]
+    if request.repair:
+        repair = request.repair
+        title = f"{repair.get_kind_display()}: {repair.client.code}"
+        return title, reverse("repair_detail", args=[repair.pk]), [repair.case_id]
+    assert request.client is not None
+    client = request.client
+    case_ids = [c for c in client.participations.values_list("case_id", flat=True) if c in cases]
+    return f"Client {client.code}", reverse("client_detail", args=[client.pk]), case_ids
+
+
+def on_draft_agenda(user: User) -> dict[str, Any]:
+    """Queue keys already on one of this person's draft meetings → that meeting."""
+    items = AgendaItem.objects.filter(
+        meeting__status=MeetingStatus.DRAFT, meeting__supervisor=user
+    ).select_related("meeting")
+    found: dict[str, Any] = {}
+    for item in items:
+        record = item.alert_id or item.repair_id or item.obligation_id or item.request_id
+        if record:
+            found[f"{item.source}:{record}"] = item.meeting
+    return found
