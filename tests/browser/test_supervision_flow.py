@@ -28,6 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path("/tmp/shots")  # noqa: S108 - screenshots for review, outside the repository
 NIA = "Nia Campbell"
 ACTION = "Write to the client offering a review session, and bring her answer next time."
+OTHER_NOTES = "Nia knows the notice is late; she will send it this week."
 
 
 @pytest.fixture
@@ -148,8 +149,11 @@ def test_a_supervisor_holds_signs_and_follows_up_a_meeting_from_the_queue(
     expect(agenda_item(page, overdue)).to_be_visible()
     expect(agenda_item(page, f"Action carried over: {seeded_action.text}")).to_be_visible()
 
-    # 3. Notes and guidance on the repair, and an action for Nia.
+    # 3. Notes and guidance on the repair, and an action for Nia. Words typed into another item
+    # and not saved yet are still there after the repair's notes are saved (htmx swaps one item).
     item = agenda_item(page, not_held)
+    other = agenda_item(page, overdue)
+    other.get_by_label("Notes", exact=True).fill(OTHER_NOTES)
     item.get_by_label("Notes", exact=True).fill(
         "Nia named the rupture before the client left; the client has not come back since."
     )
@@ -157,7 +161,9 @@ def test_a_supervisor_holds_signs_and_follows_up_a_meeting_from_the_queue(
         "Write, don't wait: offer one session to review it."
     )
     item.get_by_role("button", name=re.compile("^Save notes")).click()
-    expect(page.get_by_role("status")).to_contain_text("Notes saved.")
+    expect(item.get_by_role("status")).to_contain_text("Notes saved.")
+    expect(other.get_by_label("Notes", exact=True)).to_have_value(OTHER_NOTES)
+    expect(other.get_by_role("status")).to_have_count(0)
     add = page.locator("section", has=page.get_by_role("heading", name="Add an action"))
     add.get_by_label("About").select_option(label=not_held)
     add.get_by_label("Action").fill(ACTION)
@@ -165,8 +171,11 @@ def test_a_supervisor_holds_signs_and_follows_up_a_meeting_from_the_queue(
     due = today + dt.timedelta(days=7)
     add.get_by_label("Due").fill(due.isoformat())
     add.get_by_role("button", name="Add the action").click()
-    expect(page.get_by_role("status")).to_contain_text("Action added.")
+    expect(add.get_by_role("status")).to_contain_text("Action added.")
     expect(item.locator("li.action")).to_contain_text(f"{ACTION} · {NIA} · due {due:%-d %b %Y}")
+    expect(other.get_by_label("Notes", exact=True)).to_have_value(OTHER_NOTES)
+    other.get_by_role("button", name=re.compile("^Save notes")).click()
+    expect(other.get_by_role("status")).to_contain_text("Notes saved.")
     page.screenshot(path=shots / "supervision-meeting-draft.png", full_page=True)
 
     # 4. Signed off: the page says so, and a change is now an amendment.
@@ -174,6 +183,7 @@ def test_a_supervisor_holds_signs_and_follows_up_a_meeting_from_the_queue(
     expect(page.locator(".badge", has_text=f"Signed off by {helen}")).to_be_visible()
     expect(page.get_by_text("This record is amended, not edited.")).to_be_visible()
     expect(item).to_contain_text("Write, don't wait")
+    expect(agenda_item(page, overdue)).to_contain_text(OTHER_NOTES)
     expect(page.get_by_role("button", name=re.compile("^Save notes"))).to_have_count(0)
     expect(page.get_by_role("button", name="Sign off this meeting")).to_have_count(0)
     expect(page.get_by_role("heading", name="Add an action")).to_have_count(0)

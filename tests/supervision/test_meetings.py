@@ -304,3 +304,143 @@ def test_marking_an_action_done_twice_keeps_the_first(world, login):
     login(world.supervisor).post(url)
     action.refresh_from_db()
     assert (action.done_at, action.done_by) == (first, world.trainee)
+
+
+def _draft_with_two_topics(world) -> tuple[Meeting, AgendaItem, AgendaItem]:
+    meeting, _ = services.meeting_create(
+        supervisor=world.supervisor,
+        supervisee=world.trainee,
+        held_on=TODAY(),
+        item_keys=[],
+        form_key=uuid.uuid4(),
+    )
+    pacing = services.topic_add(meeting=meeting, by=world.supervisor, title="Pacing")
+    endings = services.topic_add(meeting=meeting, by=world.supervisor, title="Endings")
+    return meeting, pacing, endings
+
+
+def test_notes_saved_by_htmx_come_back_as_that_item_alone_with_a_status(world, login):
+    """The rest of the page is not redrawn, so words typed in other items stay where they are."""
+    _, pacing, endings = _draft_with_two_topics(world)
+    response = login(world.supervisor).post(
+        reverse("meeting_item_save", args=[pacing.pk]),
+        {"revision": "0", "notes": "Slower next time.", "guidance": "Pause more."},
+        headers={"HX-Request": "true"},
+    )
+    page = body(response)
+    assert response.status_code == 200
+    assert page.lstrip().startswith(f'<li class="card agenda-item" id="item-{pacing.pk}"')
+    assert "<html" not in page and f'id="item-{endings.pk}"' not in page
+    assert '<p class="message message-success" role="status">Notes saved.</p>' in page
+    assert "Slower next time." in page and 'name="revision" value="1"' in page
+    assert f'hx-target="#item-{pacing.pk}"' in page
+    pacing.refresh_from_db()
+    assert (pacing.notes, pacing.guidance, pacing.revision) == (
+        "Slower next time.",
+        "Pause more.",
+        1,
+    )
+    assert not flashed(login(world.supervisor).get(reverse("meeting_list"), follow=True))
+
+
+def test_a_refused_htmx_save_keeps_the_typed_words_with_the_reason(world, login):
+    _, pacing, _ = _draft_with_two_topics(world)
+    services.agenda_item_save(
+        item=pacing, by=world.supervisor, notes="Saved first", guidance="", revision=0
+    )
+    response = login(world.supervisor).post(
+        reverse("meeting_item_save", args=[pacing.pk]),
+        {"revision": "0", "notes": "Typed in another tab", "guidance": "x" * 10_001},
+        headers={"HX-Request": "true"},
+    )
+    page = body(response)
+    assert response.status_code == 200  # htmx swaps nothing on a 4xx
+    assert page.lstrip().startswith(f'<li class="card agenda-item" id="item-{pacing.pk}"')
+    assert "Typed in another tab" in page and "at most 10000 characters" in page
+    assert "Notes saved." not in page
+    pacing.refresh_from_db()
+    assert pacing.notes == "Saved first"
+
+
+def test_a_plain_notes_save_without_javascript_still_redirects_to_the_meeting(world, login):
+    meeting, pacing, _ = _draft_with_two_topics(world)
+    response = login(world.supervisor).post(
+        reverse("meeting_item_save", args=[pacing.pk]),
+        {"revision": "0", "notes": "Plain post.", "guidance": ""},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("meeting_detail", args=[meeting.pk]) + (
+        f"#item-{pacing.pk}"
+    )
+    page = login(world.supervisor).get(response["Location"], follow=True)
+    assert "Notes saved." in flashed(page) and "Plain post." in body(page)
+
+
+def test_the_meeting_page_gives_each_notes_form_its_own_htmx_target(world, login):
+    meeting, pacing, endings = _draft_with_two_topics(world)
+    page = body(login(world.supervisor).get(reverse("meeting_detail", args=[meeting.pk])))
+    for item in (pacing, endings):
+        assert f'hx-post="{reverse("meeting_item_save", args=[item.pk])}"' in page
+        assert f'hx-target="#item-{item.pk}" hx-swap="outerHTML"' in page
+
+
+def test_an_action_added_by_htmx_redraws_only_its_form_and_its_items_actions(world, login):
+    meeting, pacing, _ = _draft_with_two_topics(world)
+    data = {
+        "agenda_item": str(pacing.pk),
+        "text": "Try a check-in question.",
+        "owner": str(world.trainee.pk),
+        "due_on": (TODAY() + dt.timedelta(days=7)).isoformat(),
+    }
+    sup = login(world.supervisor)
+    url = reverse("action_add", args=[meeting.pk])
+    page = body(sup.post(url, data, headers={"HX-Request": "true"}))
+    assert page.lstrip().startswith('<section class="card" aria-labelledby="add-action"')
+    assert 'role="status">Action added.</p>' in page
+    assert f'id="item-{pacing.pk}-actions" hx-swap-oob="true"' in page
+    assert "Try a check-in question." in page and "agenda-item" not in page
+    refused = sup.post(url, data | {"due_on": "2020-01-01"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 200
+    assert escape(ACTION_DUE_PAST) in body(refused) and 'value="2020-01-01"' in body(refused)
+    assert f'<option value="{pacing.pk}" selected>' in body(refused)
+    assert ActionItem.objects.filter(meeting=meeting).count() == 1
+    assert sup.post(url, data)["Location"] == reverse("meeting_detail", args=[meeting.pk])
+
+
+def test_a_carried_action_past_its_due_date_is_marked_overdue(world, login):
+    first = signed_meeting(world.supervisor, world.trainee, [])
+    due = TODAY() - dt.timedelta(days=3)
+    ActionItem.objects.create(
+        meeting=first, text="Read about withdrawal.", owner=world.trainee, due_on=due
+    )
+    ActionItem.objects.create(
+        meeting=first, text="Book a session.", owner=world.trainee, due_on=TODAY()
+    )
+    second, _ = services.meeting_create(
+        supervisor=world.supervisor,
+        supervisee=world.trainee,
+        held_on=TODAY(),
+        item_keys=[],
+        form_key=uuid.uuid4(),
+    )
+    page = body(login(world.supervisor).get(reverse("meeting_detail", args=[second.pk])))
+    assert page.count("Overdue since") == 1
+    assert f"Overdue since {due:%-d %b %Y}" in page
+    carried = page[page.rindex("<li", 0, page.index("Read about withdrawal.")) :]
+    assert f"Overdue since {due:%-d %b %Y}" in carried[: carried.index("</li>")]
+
+
+def test_a_done_action_is_never_overdue(world, login):
+    first = signed_meeting(world.supervisor, world.trainee, [])
+    action = ActionItem.objects.create(
+        meeting=first, text="Read.", owner=world.trainee, due_on=TODAY() - dt.timedelta(days=3)
+    )
+    sup = login(world.supervisor)
+    assert "Overdue since" in body(sup.get(reverse("meeting_detail", args=[first.pk])))
+    done = sup.post(
+        reverse("action_done", args=[action.pk]),
+        {"next_meeting": str(first.pk)},
+        headers={"HX-Request": "true"},
+    )
+    assert body(done).lstrip().startswith(f'<li class="action action-done" id="action-{action.pk}"')
+    assert "Overdue since" not in body(sup.get(reverse("meeting_detail", args=[first.pk])))

@@ -7,10 +7,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from reattune.clinics.http import AuthedRequest
@@ -28,6 +29,8 @@ from reattune.supervision.models import ActionItem, AgendaItem, Amendment, Meeti
 from reattune.supervision.queue import queue_for, supervisee_ids
 
 SUPERVISORS_ONLY = "Only supervisors hold supervision meetings."
+NOTES_SAVED = "Notes saved."
+ACTION_ADDED = "Action added."
 
 
 def _meeting(request: AuthedRequest, meeting_id: int) -> Meeting:
@@ -44,17 +47,47 @@ def _item(request: AuthedRequest, item_id: int) -> AgendaItem:
     )
 
 
-def _full(meeting: Meeting) -> Meeting:
-    """The meeting with its agenda, each item's amendments and actions, for display."""
-    items = meeting.items.prefetch_related(
+def _for_display(items: QuerySet[AgendaItem]) -> QuerySet[AgendaItem]:
+    """Agenda items with their amendments and actions, as the pages show them."""
+    return items.prefetch_related(
         Prefetch("amendments", queryset=Amendment.objects.select_related("recorded_by")),
         Prefetch("actions", queryset=ActionItem.objects.select_related("owner", "done_by")),
     ).select_related("carried_action__owner", "carried_action__done_by")
-    meeting.agenda = list(items)  # type: ignore[attr-defined]
-    meeting.loose_actions = list(  # type: ignore[attr-defined]
-        meeting.actions.filter(agenda_item__isnull=True).select_related("owner", "done_by")
-    )
+
+
+def _loose_actions(meeting: Meeting) -> list[ActionItem]:
+    return list(meeting.actions.filter(agenda_item__isnull=True).select_related("owner", "done_by"))
+
+
+def _full(meeting: Meeting) -> Meeting:
+    """The meeting with its agenda, each item's amendments and actions, for display."""
+    meeting.agenda = list(_for_display(meeting.items.all()))  # type: ignore[attr-defined]
+    meeting.loose_actions = _loose_actions(meeting)  # type: ignore[attr-defined]
     return meeting
+
+
+def _notes_form(item: AgendaItem, data: QueryDict | None = None) -> AgendaNotesForm:
+    """One item's notes form; each has its own ids, as a page holds one per item."""
+    initial = {"revision": item.revision, "notes": item.notes, "guidance": item.guidance}
+    return AgendaNotesForm(data, initial=initial, auto_id=f"id_item{item.pk}_%s")
+
+
+def _agenda_item(
+    request: AuthedRequest, item: AgendaItem, form: AgendaNotesForm, status: str = ""
+) -> HttpResponse:
+    """The htmx answer to a notes form: that item alone, so text typed in the others stays.
+    Always a 200: htmx swaps nothing on a 4xx, and a refused form must come back with its
+    words and the reason."""
+    shown = _for_display(AgendaItem.objects.filter(pk=item.pk).select_related("meeting")).get()
+    context = {
+        "item": shown,
+        "meeting": shown.meeting,
+        "form": form,
+        "writer": True,
+        "status": status,
+        "today": timezone.localdate(),
+    }
+    return render(request, "supervision/_agenda_item.html", context)
 
 
 @login_required
@@ -102,20 +135,18 @@ def meeting_new(request: AuthedRequest) -> HttpResponse:
 def meeting_detail(request: AuthedRequest, meeting_id: int) -> HttpResponse:
     meeting = _full(_meeting(request, meeting_id))
     writer = request.user.pk == meeting.supervisor_id
+    editable = writer and not meeting.is_signed
     context = {
         "meeting": meeting,
         "writer": writer,
-        "notes_forms": {
-            item.pk: AgendaNotesForm(
-                initial={"revision": item.revision, "notes": item.notes, "guidance": item.guidance},
-                auto_id=f"id_item{item.pk}_%s",
-            )
+        "agenda": [
+            (item, _notes_form(item) if editable else None)
             for item in meeting.agenda  # type: ignore[attr-defined]
-        }
-        if writer and not meeting.is_signed
-        else {},
+        ],
+        "loose_actions": meeting.loose_actions,  # type: ignore[attr-defined]
         "action_form": ActionForm(meeting=meeting),
         "topic_form": TopicForm(),
+        "today": timezone.localdate(),
     }
     return render(request, "supervision/meeting_detail.html", context)
 
@@ -146,17 +177,21 @@ def meeting_record_pdf(request: AuthedRequest, meeting_id: int) -> HttpResponse:
 def meeting_item_save(request: AuthedRequest, item_id: int) -> HttpResponse:
     item = _item(request, item_id)
     services.meeting_writer_check(item.meeting, request.user)
-    form = AgendaNotesForm(request.POST, auto_id=f"id_item{item.pk}_%s")
+    form = _notes_form(item, request.POST)
     if form.is_valid():
         try:
-            services.agenda_item_save(item=item, by=request.user, **form.cleaned_data)
+            item = services.agenda_item_save(item=item, by=request.user, **form.cleaned_data)
         except services.Stale as e:
             form.add_error(None, str(e))
         except ValidationError as e:
             form.add_error(None, e)
         else:
-            messages.success(request, "Notes saved.")
+            if request.htmx:
+                return _agenda_item(request, item, _notes_form(item), status=NOTES_SAVED)
+            messages.success(request, NOTES_SAVED)
             return redirect(reverse("meeting_detail", args=[item.meeting_id]) + f"#item-{item.pk}")
+    if request.htmx:
+        return _agenda_item(request, item, form)
     context = {"form": form, "item": item, "meeting": item.meeting}
     return render(request, "supervision/item_form.html", context, status=400)
 
@@ -193,10 +228,31 @@ def action_add(request: AuthedRequest, meeting_id: int) -> HttpResponse:
         except ValidationError as e:
             form.add_error(None, e)
         else:
-            messages.success(request, "Action added.")
+            if request.htmx:
+                return _action_added(request, meeting, item)
+            messages.success(request, ACTION_ADDED)
             return redirect("meeting_detail", meeting_id=meeting.pk)
+    if request.htmx:  # a 200, so htmx shows the typed action with its errors
+        context = {"form": form, "meeting": meeting, "about": item}
+        return render(request, "supervision/_action_add.html", context)
     context = {"form": form, "meeting": meeting, "item": item}
     return render(request, "supervision/action_form.html", context, status=400)
+
+
+def _action_added(
+    request: AuthedRequest, meeting: Meeting, item: AgendaItem | None
+) -> HttpResponse:
+    """A fresh "Add an action" form, and out of band the list the new action joined; the
+    agenda's notes forms are not redrawn, so nothing typed in them is lost."""
+    context = {
+        "form": ActionForm(meeting=meeting),
+        "meeting": meeting,
+        "status": ACTION_ADDED,
+        "item": _for_display(AgendaItem.objects.filter(pk=item.pk)).get() if item else None,
+        "loose_actions": [] if item else _loose_actions(meeting),
+        "today": timezone.localdate(),
+    }
+    return render(request, "supervision/_action_added.html", context)
 
 
 @login_required
@@ -206,7 +262,9 @@ def action_done(request: AuthedRequest, action_id: int) -> HttpResponse:
         ActionItem.objects.filter(meeting__in=Meeting.objects.for_user(request.user)),
         pk=action_id,
     )
-    services.action_done(action=action, by=request.user)
+    action = services.action_done(action=action, by=request.user)
+    if request.htmx:  # just this action: notes typed elsewhere on the page stay
+        return render(request, "supervision/_action.html", {"action": action})
     messages.success(request, "Action marked done.")
     back = request.POST.get("next_meeting", "")
     return redirect("meeting_detail", meeting_id=int(back) if back.isdigit() else action.meeting_id)
