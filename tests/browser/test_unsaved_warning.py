@@ -54,7 +54,12 @@ def test_leaving_with_unsaved_notes_asks_first_and_staying_keeps_them(live_serve
 def test_saved_notes_leave_without_a_question(live_server, page):
     a_meeting_page(page, live_server.url)
     asked: list[str] = []
-    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+
+    def leave(dialog: Dialog) -> None:
+        asked.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", leave)
     page.get_by_label("Notes", exact=True).fill(WORDS)
     page.get_by_role("button", name="Save notes").click()
     expect(page.get_by_role("status").filter(has_text="Notes saved.")).to_be_visible()
