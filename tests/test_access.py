@@ -115,7 +115,7 @@ CASELOAD_ONLY = {
 # each parameter names.
 QUERY_IDS = {
     "repair_new": {"alert": "alert_id", "response": "response_id", "case": "case_id"},
-    "reflection_new": {"repair": "repair_id"},
+    "reflection_new": {"repair": "repair_id", "meeting": "meeting_id"},
     "review_new": {"repair": "repair_id"},
 }
 # Not reachable by anyone logged in (logout is POST-only and harmless).

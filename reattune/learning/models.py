@@ -118,7 +118,14 @@ class Reflection(models.Model):
         blank=True,
         related_name="reflections",
     )
-    # Until supervision meetings exist as records, a meeting (or anything else) is named here.
+    meeting = models.ForeignKey(
+        "supervision.Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reflections",
+    )
+    # Anything else the reflection is about, in the clinician's words.
     about = models.CharField(max_length=TITLE_LIMIT, blank=True)
 
     class Meta:

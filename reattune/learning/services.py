@@ -22,6 +22,7 @@ from reattune.learning.models import (
     Reflection,
 )
 from reattune.repairs.models import Repair
+from reattune.supervision.models import Meeting
 
 ADMIN_ONLY = "Only a clinic admin can change the clinic's competency framework."
 EVIDENCE_REQUIRED = "Say what you saw that supports this rating: the evidence is the record."
@@ -31,6 +32,7 @@ INACTIVE_COMPETENCY = "That competency is no longer in use; choose an active one
 CORRECTS_OTHER = "A correction must replace an earlier rating of the same person and competency."
 ALREADY_CORRECTED = "That rating has already been corrected; correct the newer one instead."
 NOT_YOUR_REPAIR = "That repair isn't one you can see."
+NOT_YOUR_MEETING = "You can reflect only on a supervision meeting you were part of."
 NOT_YOUR_GOAL = "Only the person whose goal this is can change its status."
 REVIEW_IN_PAST = "Choose a review date from today on."
 
@@ -127,16 +129,25 @@ def rating_record(
 
 @transaction.atomic
 def reflection_create(
-    *, person: User, prompt: str, text: str, repair: Repair | None = None, about: str = ""
+    *,
+    person: User,
+    prompt: str,
+    text: str,
+    repair: Repair | None = None,
+    meeting: Meeting | None = None,
+    about: str = "",
 ) -> Reflection:
     if repair is not None and not Repair.objects.for_user(person).filter(pk=repair.pk).exists():
         raise ValidationError({"repair": NOT_YOUR_REPAIR})
+    if meeting is not None and person.pk not in (meeting.supervisor_id, meeting.supervisee_id):
+        raise ValidationError({"meeting": NOT_YOUR_MEETING})
     reflection = Reflection(
         clinic=clinic_of(person),
         person=person,
         prompt=prompt,
         text=(text or "").strip(),
         repair=repair,
+        meeting=meeting,
         about=about,
     )
     reflection.full_clean()

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +39,7 @@ from reattune.learning.page import (
 )
 from reattune.repairs.models import Repair
 from reattune.reports.pdf import pdf_response
+from reattune.supervision.models import Meeting
 
 ADMIN_ONLY = services.ADMIN_ONLY
 NO_SUCH_REPAIR = "That repair isn't one you can see, so this reflection stands on its own."
@@ -221,17 +222,34 @@ def reflection_new(request: AuthedRequest) -> HttpResponse:
     # The repair first, as on the repair pages: an id outside the person's reach is a 404
     # for everyone, admins included, before the admin hears they keep no journal.
     repair = _repair_from(request)
+    meeting = _meeting_from(request)
     learner_for(request.user, request.user.pk)
     form = ReflectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.reflection_create(person=request.user, repair=repair, **form.cleaned_data)
+            services.reflection_create(
+                person=request.user, repair=repair, meeting=meeting, **form.cleaned_data
+            )
         except ValidationError as error:
             _apply(form, error)
         else:
             messages.success(request, "Reflection saved in your journal.")
             return redirect("learning_home")
-    return render(request, "learning/reflection_form.html", {"form": form, "repair": repair})
+    return render(
+        request,
+        "learning/reflection_form.html",
+        {"form": form, "repair": repair, "meeting": meeting},
+    )
+
+
+def _meeting_from(request: AuthedRequest) -> Meeting | None:
+    """The supervision meeting named in ?meeting=, if this person can see it (404 otherwise)."""
+    raw = request.GET.get("meeting", "")
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
+        raise Http404
+    return get_object_or_404(Meeting.objects.for_user(request.user), pk=int(raw))
 
 
 def _repair_from(request: AuthedRequest) -> Repair | None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from reattune.learning.models import GoalNote, GoalStatus, LearningGoal, Reflection
-from reattune.learning.services import goal_create
+from reattune.learning.services import goal_create, reflection_create
+from reattune.supervision.services import meeting_create
 from tests.factories import ClinicWorld
 from tests.repairs.helpers import open_by_hand
 
@@ -58,6 +61,43 @@ def test_a_reflection_about_a_meeting(world: ClinicWorld, login) -> None:
         {"prompt": "noticed", "text": "I rush.", "about": "Supervision, 3 March"},
     )
     assert Reflection.objects.get().about == "Supervision, 3 March"
+
+
+def _meeting(world: ClinicWorld):  # type: ignore[no-untyped-def]
+    found, _ = meeting_create(
+        supervisor=world.supervisor,
+        supervisee=world.trainee,
+        held_on=timezone.localdate(),
+        item_keys=[],
+        form_key=uuid.uuid4(),
+    )
+    return found
+
+
+def test_a_reflection_on_a_supervision_meeting_is_linked_to_it(world: ClinicWorld, login) -> None:
+    meeting = _meeting(world)
+    client = login(world.trainee)
+    url = reverse("reflection_new") + f"?meeting={meeting.pk}"
+    assert "About the supervision meeting" in client.get(url).content.decode()
+    assert client.post(url, {"prompt": "noticed", "text": "I rush."}).status_code == 302
+    assert Reflection.objects.get().meeting == meeting
+
+
+def test_a_meeting_one_was_not_part_of_is_404(world: ClinicWorld, other_world, login) -> None:
+    meeting = _meeting(world)
+    url = reverse("reflection_new") + f"?meeting={meeting.pk}"
+    for person in (world.clinician, world.colleague, other_world.trainee):
+        assert login(person).get(url).status_code == 404
+        assert login(person).post(url, {"prompt": "noticed", "text": "x"}).status_code == 404
+    assert login(world.trainee).get(reverse("reflection_new") + "?meeting=x7").status_code == 404
+    assert not Reflection.objects.exists()
+
+
+def test_the_service_refuses_a_meeting_the_person_was_not_in(world: ClinicWorld) -> None:
+    with pytest.raises(ValidationError):
+        reflection_create(
+            person=world.clinician, prompt="noticed", text="x", meeting=_meeting(world)
+        )
 
 
 def test_a_repair_outside_ones_reach_is_404(
