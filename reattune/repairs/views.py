@@ -5,6 +5,7 @@ it done (admins carry some of them, such as a breach notification)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import messages
@@ -68,6 +69,20 @@ def _stale(form: Form, current: int) -> None:
     data = cast(QueryDict, form.data).copy()
     data["version"] = str(current)
     form.data = data
+
+
+def _saved(form: Form, save: Callable[[], object]) -> bool:
+    """Run `save`. A stale record or a refusal lands on the form with the typed words kept,
+    and nothing is saved."""
+    try:
+        save()
+    except recording.StaleRecord as e:
+        _stale(form, e.current)
+    except ValidationError as e:
+        form.add_error(None, e)
+    else:
+        return True
+    return False
 
 
 @login_required
@@ -149,19 +164,17 @@ def repair_amend(request: AuthedRequest, repair_id: int) -> HttpResponse:
     form = AmendForm(request.POST or None, case=repair.case, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            services.repair_amend(
+        saved = _saved(
+            form,
+            lambda: services.repair_amend(
                 repair=repair,
                 by=user,
                 expected_number=data.pop("version"),
                 reason=data.pop("amendment_reason"),
                 **data,
-            )
-        except recording.StaleRecord as e:
-            _stale(form, e.current)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
+            ),
+        )
+        if saved:
             messages.success(request, "Amended. The earlier version is kept in the history.")
             return redirect("repair_detail", repair_id=repair.pk)
     return render(request, "repairs/repair_amend.html", {"form": form, "repair": repair})
@@ -177,18 +190,16 @@ def repair_plan(request: AuthedRequest, repair_id: int) -> HttpResponse:
         request.POST or None, current=current, initial={"version": plan.number if plan else 0}
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_save(
+        saved = _saved(
+            form,
+            lambda: services.plan_save(
                 repair=repair,
                 by=user,
                 steps=form.steps(),
                 expected_number=form.cleaned_data["version"],
-            )
-        except recording.StaleRecord as e:
-            _stale(form, e.current)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
+            ),
+        )
+        if saved:
             messages.success(request, "Plan saved. After the conversation, record how it went.")
             return redirect("repair_detail", repair_id=repair.pk)
     return render(
@@ -227,19 +238,17 @@ def repair_conversation(request: AuthedRequest, repair_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            services.conversation_record(
+        saved = _saved(
+            form,
+            lambda: services.conversation_record(
                 repair=repair,
                 by=user,
                 expected_number=data.pop("version"),
                 reason=data.pop("amendment_reason", ""),
                 **data,
-            )
-        except recording.StaleRecord as e:
-            _stale(form, e.current)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
+            ),
+        )
+        if saved:
             messages.success(
                 request,
                 "Recorded. The client's next checks will say whether the repair held.",
@@ -302,19 +311,17 @@ def disclosure_amend(request: AuthedRequest, disclosure_id: int) -> HttpResponse
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            disclosures.disclosure_amend(
+        saved = _saved(
+            form,
+            lambda: disclosures.disclosure_amend(
                 disclosure=current,
                 by=user,
                 expected_number=data.pop("version"),
                 reason=data.pop("amendment_reason"),
                 **data,
-            )
-        except recording.StaleRecord as e:
-            _stale(form, e.current)
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
+            ),
+        )
+        if saved:
             messages.success(request, "Disclosure amended. The earlier version is kept.")
             return redirect("repair_detail", repair_id=repair.pk)
     return render(
