@@ -37,6 +37,7 @@ from reattune.learning.page import (
     learning_patterns,
     reflections_of,
 )
+from reattune.lib.validation import whole_number
 from reattune.repairs.models import Repair
 from reattune.reports.pdf import pdf_response
 from reattune.supervision.models import Meeting
@@ -187,9 +188,9 @@ def _corrects(request: AuthedRequest, person: User) -> CompetencyRating | None:
     raw = request.POST.get("corrects") or request.GET.get("corrects")
     if not raw:
         return None
-    if not raw.isdigit():
+    if (pk := whole_number(raw)) is None:
         return None
-    return CompetencyRating.objects.filter(pk=int(raw), person=person).first()
+    return CompetencyRating.objects.filter(pk=pk, person=person).first()
 
 
 @login_required
@@ -247,9 +248,9 @@ def _meeting_from(request: AuthedRequest) -> Meeting | None:
     raw = request.GET.get("meeting", "")
     if not raw:
         return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
+    if (pk := whole_number(raw)) is None:
         raise Http404
-    return get_object_or_404(Meeting.objects.for_user(request.user), pk=int(raw))
+    return get_object_or_404(Meeting.objects.for_user(request.user), pk=pk)
 
 
 def _repair_from(request: AuthedRequest) -> Repair | None:
@@ -258,12 +259,10 @@ def _repair_from(request: AuthedRequest) -> Repair | None:
     raw = request.GET.get("repair", "")
     if not raw:
         return None
-    if not raw.isdigit():
+    if (pk := whole_number(raw)) is None:
         messages.warning(request, NO_SUCH_REPAIR)
         return None
-    return get_object_or_404(
-        Repair.objects.for_user(request.user).select_related("client"), pk=int(raw)
-    )
+    return get_object_or_404(Repair.objects.for_user(request.user).select_related("client"), pk=pk)
 
 
 @login_required

@@ -53,3 +53,12 @@ def without_nul(value: str) -> str:
     return "".join(
         ch for ch in value if ch == "\n" or ch == "\t" or unicodedata.category(ch) != "Cc"
     )
+
+
+def whole_number(raw: str | None) -> int | None:
+    """An id from a query string or a hidden field: ASCII digits short enough for a database
+    key, else None. `str.isdigit()` alone lets through "²" (which int() refuses, a 500) and
+    other scripts' digits such as "٣" (which int() reads as 3)."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) < 19:
+        return int(raw)
+    return None

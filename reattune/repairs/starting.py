@@ -15,16 +15,10 @@ from reattune.alerts.models import Alert
 from reattune.cases.models import Case
 from reattune.checks.models import Response
 from reattune.clinics.models import User
+from reattune.lib.validation import whole_number
 from reattune.repairs.models import Source
 from reattune.repairs.presenters import alert_facts, kind_for_signal
 from reattune.repairs.services import source_for
-
-
-def _int(value: str | None) -> int | None:
-    # isdigit() alone lets through digits int() refuses ("²") or other scripts' digits ("٣").
-    if value and value.isascii() and value.isdigit() and len(value) < 19:
-        return int(value)
-    return None
 
 
 @dataclass
@@ -43,7 +37,7 @@ def _id(params: QueryDict, name: str) -> int | None:
     """The id in ?name=: None when it is not given, 404 when it is not a whole number."""
     if not (raw := params.get(name)):
         return None
-    if (value := _int(raw)) is None:
+    if (value := whole_number(raw)) is None:
         raise Http404
     return value
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from reattune.clinics.http import AuthedRequest
+from reattune.lib.validation import whole_number
 from reattune.repairs.models import Repair
 from reattune.reviews import services
 from reattune.reviews.deidentify import redact
@@ -83,9 +84,9 @@ def review_list(request: AuthedRequest) -> HttpResponse:
 def review_new(request: AuthedRequest) -> HttpResponse:
     """A draft prefilled from the repair in ?repair= (posted back as a hidden field)."""
     repair_id = request.POST.get("repair") or request.GET.get("repair") or ""
-    if not repair_id.isdigit():
+    if (pk := whole_number(repair_id)) is None:
         return HttpResponseBadRequest(START_FROM)
-    repair = get_object_or_404(Repair.objects.for_user(request.user), pk=int(repair_id))
+    repair = get_object_or_404(Repair.objects.for_user(request.user), pk=pk)
     if not services.may_start_review(request.user, repair):
         raise PermissionDenied(services.SUPERVISOR_OR_ADMIN)
     form = ReviewForm(request.POST or None, initial=draft_from(repair, request.user))
@@ -171,7 +172,7 @@ def review_share(request: AuthedRequest, review_id: int) -> HttpResponse:
         services.review_share(
             review=review,
             by=request.user,
-            expected_revision=int(revision) if revision.isdigit() else None,
+            expected_revision=whole_number(revision),
         )
     except services.IdentifiersRemain as e:
         messages.error(request, e.message)

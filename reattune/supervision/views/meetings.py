@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from reattune.clinics.http import AuthedRequest
 from reattune.clinics.models import User
+from reattune.lib.validation import whole_number
 from reattune.reports.pdf import pdf_response
 from reattune.supervision import services
 from reattune.supervision.forms import (
@@ -104,7 +105,7 @@ def meeting_new(request: AuthedRequest) -> HttpResponse:
     supervisees = User.objects.filter(pk__in=supervisee_ids(request.user)).order_by("full_name")
     data = request.POST or None
     chosen = (data or request.GET).get("supervisee", "")
-    person = supervisees.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    person = supervisees.filter(pk=pk).first() if (pk := whole_number(chosen)) else None
     queue = queue_for(request.user, supervisee=person) if person else []
     form = MeetingNewForm(
         data,
@@ -219,7 +220,7 @@ def action_add(request: AuthedRequest, meeting_id: int) -> HttpResponse:
     services.meeting_writer_check(meeting, request.user)  # before the form: a 403, not a message
     form = ActionForm(request.POST, meeting=meeting)
     item_id = request.POST.get("agenda_item", "")
-    item = meeting.items.filter(pk=int(item_id)).first() if item_id.isdigit() else None
+    item = meeting.items.filter(pk=pk).first() if (pk := whole_number(item_id)) else None
     if form.is_valid():
         try:
             services.action_add(
@@ -267,7 +268,7 @@ def action_done(request: AuthedRequest, action_id: int) -> HttpResponse:
         return render(request, "supervision/_action.html", {"action": action})
     messages.success(request, "Action marked done.")
     back = request.POST.get("next_meeting", "")
-    return redirect("meeting_detail", meeting_id=int(back) if back.isdigit() else action.meeting_id)
+    return redirect("meeting_detail", meeting_id=whole_number(back) or action.meeting_id)
 
 
 @login_required
