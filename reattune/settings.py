@@ -43,6 +43,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "reattune.audit",
+    "reattune.accounts",
+    "reattune.vault",
+    "reattune.backups",
     "reattune.clinics",
     "reattune.cases",
     "reattune.measures",
@@ -65,10 +73,20 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Idle and absolute session lifetimes, and a deactivated user's sessions ended.
+    "reattune.accounts.middleware.SessionPolicyMiddleware",
+    # No protected page without the second factor once enrolment is due.
+    "reattune.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "reattune.core.headers.PrivatePageHeadersMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost, so its transaction wraps only the view and its row sees the final outcome.
+    "reattune.audit.middleware.AuditMiddleware",
+    # django-axes asks to be last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "reattune.urls"
@@ -118,6 +136,11 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "clinics.User"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out account or address before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -26,5 +26,7 @@ urlpatterns = [
     path("learning/", include("reattune.learning.urls")),
     path("reviews/", include("reattune.reviews.urls")),
     path("reports/", include("reattune.reports.urls")),
+    path("account/", include("reattune.accounts.urls")),
+    path("audit/", include("reattune.audit.urls")),
     path("health/", health, name="health"),
 ]

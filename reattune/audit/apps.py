@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    """Who read or changed what, when: one append-only, hash-chained row per access."""
+
+    name = "reattune.audit"
