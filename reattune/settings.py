@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "reattune.accounts",
     "reattune.vault",
     "reattune.backups",
+    "reattune.breakglass",
     "reattune.clinics",
     "reattune.cases",
     "reattune.measures",

@@ -28,5 +28,6 @@ urlpatterns = [
     path("reports/", include("reattune.reports.urls")),
     path("account/", include("reattune.accounts.urls")),
     path("audit/", include("reattune.audit.urls")),
+    path("break-glass/", include("reattune.breakglass.urls")),
     path("health/", health, name="health"),
 ]
