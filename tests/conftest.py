@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client as HttpClient
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import ClinicWorld, make_world
 
@@ -11,8 +13,10 @@ def fast_password_hashing(settings) -> None:
     """Real hashing takes a third of a second a user; tests create hundreds of users."""
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
-        # Still checks hashes made outside a test, such as the demo's module-wide seed.
+        # Still check hashes made outside a test, such as the demo's module-wide seed (made
+        # with the production setting, Argon2 first: see tests/accounts/test_passwords.py).
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
     ]
 
 
@@ -29,10 +33,18 @@ def other_world(db: None) -> ClinicWorld:
 
 @pytest.fixture
 def login(client: HttpClient):
-    """Log `client` in as a user and return it."""
+    """Sign `client` in as a user, second factor passed, and return it.
+
+    The user gets a real confirmed authenticator (TOTPDevice) and the session is marked as
+    verified by it exactly as django_otp.login marks it, so every middleware runs as in use."""
 
     def as_user(user) -> HttpClient:
         client.force_login(user)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = device or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
         return client
 
     return as_user

@@ -6,6 +6,8 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from reattune.cases.models import Attendance, Case, Client, TherapySession
 from reattune.cases.services import case_create, client_create, session_record
 from reattune.clinics.models import Clinic, Role, User
@@ -20,15 +22,23 @@ def make_clinic(name: str = "") -> Clinic:
     return clinic_create(name=name or f"Test clinic {n}", slug=f"test-clinic-{n}")
 
 
+# Test people may sign in with a password alone for now; tests of the second factor set
+# `second_factor_due` themselves, or use the `login` fixture, which passes the second factor.
+SECOND_FACTOR_GRACE = dt.timedelta(days=365)
+
+
 def make_person(clinic: Clinic, role: Role = Role.CLINICIAN, name: str = "") -> User:
     n = next(_counter)
-    return person_create(
+    person = person_create(
         clinic=clinic,
         email=f"person{n}@{clinic.slug}.example",
         full_name=name or f"{role.label} {n}",
         role=role,
         password=PASSWORD,
     )
+    person.second_factor_due = timezone.now() + SECOND_FACTOR_GRACE
+    person.save(update_fields=["second_factor_due"])
+    return person
 
 
 def make_client(clinic: Clinic, code: str = "", created_by: User | None = None) -> Client:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -26,6 +28,11 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", "Supervisor"
     CLINICIAN = "clinician", "Clinician"
     TRAINEE = "trainee", "Trainee"
+
+
+def second_factor_due_default() -> dt.datetime:
+    """A new account must set up its second factor after the grace period (0: at first log-in)."""
+    return timezone.now() + dt.timedelta(days=settings.SECOND_FACTOR_GRACE_DAYS)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -57,6 +64,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # From this moment no page opens until the person has set up a second factor.
+    second_factor_due = models.DateTimeField(default=second_factor_due_default)
 
     objects = UserManager()
 

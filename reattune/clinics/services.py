@@ -7,9 +7,7 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.tokens import default_token_generator
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -20,6 +18,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from reattune.accounts.sessions import sessions_end
 from reattune.clinics.http import clinic_id_of, clinic_of
 from reattune.clinics.models import Clinic, Role, Supervision, User
 from reattune.measures.models import MeasureSchedule
@@ -151,10 +150,8 @@ def person_update(*, person: User, role: Role | str, is_active: bool, changed_by
 
 
 def _end_sessions_of(person: User) -> None:
-    # Sessions are signed blobs keyed by a random id; the user id is only inside the payload.
-    for session in Session.objects.filter(expire_date__gt=timezone.now()):
-        if session.get_decoded().get(SESSION_KEY) == str(person.pk):
-            session.delete()
+    # Every log-in notes its session key against the person (reattune.accounts.sessions).
+    sessions_end(user=person)
 
 
 @transaction.atomic

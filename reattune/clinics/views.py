@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from reattune.accounts.second_factor import has_second_factor
 from reattune.clinics.forms import PersonChangeForm, PersonForm, SupervisionForm
 from reattune.clinics.http import AuthedRequest, clinic_id_of, clinic_of
 from reattune.clinics.models import Clinic, Supervision, User
@@ -131,7 +132,9 @@ def person_detail(request: AuthedRequest, person_id: int) -> HttpResponse:
             # An admin who has just handed over the role can no longer open the people page.
             request.user.refresh_from_db(fields=["role"])
             return redirect("people" if request.user.is_clinic_admin else "home")
-    return render(request, "clinics/person_detail.html", {"person": person, "form": form})
+    second_factor_set = has_second_factor(person)
+    context = {"person": person, "form": form, "second_factor_set": second_factor_set}
+    return render(request, "clinics/person_detail.html", context)
 
 
 @login_required

@@ -9,7 +9,7 @@ from reattune.alerts.models import Alert, Severity
 from reattune.cases.models import Case, Client, TherapySession
 from reattune.checks.models import CheckLink, Response
 from reattune.clinics.models import Clinic, Role, User
-from reattune.demo.people import DEMO_PASSWORD, STAFF
+from reattune.demo.people import DEMO_PASSWORD, DEMO_SECOND_FACTOR_GRACE_DAYS, STAFF
 from reattune.demo.seed import waiting_links
 
 RULE = "=" * 78
@@ -42,7 +42,11 @@ def caseloads(clinic: Clinic) -> list[str]:
 
 
 def logins() -> list[str]:
-    lines = [f"Log in as any of these; the password for every account is: {DEMO_PASSWORD}"]
+    lines = [
+        f"Log in as any of these; the password for every account is: {DEMO_PASSWORD}",
+        f"No second factor is asked for in the demo for {DEMO_SECOND_FACTOR_GRACE_DAYS} days; "
+        "try one under 'Sign-in settings'.",
+    ]
     for member in STAFF:
         note = f"  ({member.note})" if member.note else ""
         lines.append(f"  {Role(member.role).label:<13} {member.email:<22} {member.full_name}{note}")

@@ -14,6 +14,9 @@ DEMO_SLUG = "demo"
 DEMO_NAME = "Demo clinic — synthetic data"
 # Printed in the banner and the README: it protects nothing but synthetic data.
 DEMO_PASSWORD = "reattune-demo"  # noqa: S105
+# The demo opens with the password alone: its people need not set up a second factor until
+# this many days after seeding (docs/sign-in.md). Anyone may set one up sooner to try it.
+DEMO_SECOND_FACTOR_GRACE_DAYS = 365
 
 
 @dataclass(frozen=True)

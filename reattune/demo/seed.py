@@ -40,6 +40,7 @@ from reattune.demo.people import (
     CASELOAD,
     DEMO_NAME,
     DEMO_PASSWORD,
+    DEMO_SECOND_FACTOR_GRACE_DAYS,
     DEMO_SLUG,
     PSEUDONYMS,
     STAFF,
@@ -88,7 +89,10 @@ class _Seeder:
             )
         # One hash for everyone: hashing costs about a third of a second each, and the password
         # is the same printed demo password for every account.
-        User.objects.filter(clinic=self.clinic).update(password=make_password(DEMO_PASSWORD))
+        User.objects.filter(clinic=self.clinic).update(
+            password=make_password(DEMO_PASSWORD),
+            second_factor_due=timezone.now() + dt.timedelta(days=DEMO_SECOND_FACTOR_GRACE_DAYS),
+        )
         for supervisor, supervisee in SUPERVISIONS:
             supervision_start(supervisor=self.staff[supervisor], supervisee=self.staff[supervisee])
 

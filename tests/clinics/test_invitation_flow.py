@@ -10,6 +10,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from reattune.clinics.models import User
+from tests.accounts.signin import password_login
 from tests.factories import ClinicWorld
 
 NEW_PASSWORD = "lantern orchard piano 1987"
@@ -74,4 +75,4 @@ def test_a_resent_invitation_works_after_the_first_was_lost(world: ClinicWorld, 
     admin.post(reverse("person_reinvite", args=[person.pk]))
     assert len(mail.outbox) == 2
     set_password(HttpClient(), link_in(mail.outbox[1].body), NEW_PASSWORD)
-    assert HttpClient().login(username="ada@example.org", password=NEW_PASSWORD)
+    assert password_login(HttpClient(), "ada@example.org", NEW_PASSWORD)

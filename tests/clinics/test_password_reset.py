@@ -8,6 +8,7 @@ from django.core import mail
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from tests.accounts.signin import password_login
 from tests.factories import PASSWORD, ClinicWorld
 
 NEW_PASSWORD = "harbour kettle violet 2031"
@@ -35,8 +36,8 @@ def test_a_person_resets_their_password_and_only_the_new_one_works(
     )
     assert done["Location"] == reverse("password_reset_complete")
 
-    assert HttpClient().login(username=world.clinician.email, password=NEW_PASSWORD)
-    assert not HttpClient().login(username=world.clinician.email, password=PASSWORD)
+    assert password_login(HttpClient(), world.clinician.email, NEW_PASSWORD)
+    assert not password_login(HttpClient(), world.clinician.email, PASSWORD)
 
 
 def test_an_unknown_email_gets_the_same_answer_and_no_email(client, world: ClinicWorld) -> None:

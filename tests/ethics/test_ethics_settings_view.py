@@ -52,9 +52,9 @@ def test_it_refuses_anyone_but_a_clinic_admin(world: ClinicWorld, login, role: s
     assert chosen_ids(world.clinic.pk) == []
 
 
-def test_it_refuses_a_superuser_who_belongs_to_no_clinic(client) -> None:
+def test_it_refuses_a_superuser_who_belongs_to_no_clinic(login) -> None:
     root = User.objects.create_superuser("root@example.org", "x" * 20, full_name="Root")
-    client.force_login(root)
+    client = login(root)  # second factor passed, so only the missing clinic is refused
     assert client.get(URL).status_code == 403
     assert client.post(URL, {"code_ids": ["bacp"]}).status_code == 403
     assert not ClinicEthics.objects.exists()
