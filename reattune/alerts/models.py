@@ -12,6 +12,7 @@ from django.db.models import IntegerField, Value, When
 from reattune.cases.models import Case, Client, Participant, TherapySession
 from reattune.clinics.access import visible_case_ids
 from reattune.clinics.models import Clinic
+from reattune.vault.fields import EncryptedTextField
 
 
 class Severity(models.TextChoices):
@@ -56,7 +57,7 @@ class Alert(models.Model):
     measure_id = models.CharField(max_length=40, blank=True)
     severity = models.CharField(max_length=20, choices=Severity.choices)
     title = models.CharField(max_length=200)
-    explanation = models.TextField()
+    explanation = EncryptedTextField()
     next_step = models.TextField(blank=True)
     rule = models.TextField(help_text="The published rule behind the signal.")
     status = models.CharField(max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN)
@@ -65,7 +66,7 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    dismiss_reason = models.TextField(
+    dismiss_reason = EncryptedTextField(
         blank=True, help_text="Why the clinician decided the alert needs no repair."
     )
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from reattune.cases.models import Client, Participant, TherapySession
 from reattune.clinics.access import visible_case_ids
 from reattune.clinics.models import Clinic
+from reattune.vault.fields import EncryptedJSONField
 
 LINK_SALT = "reattune.checks.link"
 
@@ -83,7 +84,7 @@ class Response(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="responses")
     measure_id = models.CharField(max_length=40)
     measure_version = models.CharField(max_length=20)
-    answers = models.JSONField()
+    answers = EncryptedJSONField()
     total = models.IntegerField()
     subscales = models.JSONField(default=dict, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now)

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reattune.clinics.models import Clinic
+from reattune.vault.fields import EncryptedTextField
 
 # Each record carries its clinic (the person's) so that every row belongs to exactly one clinic,
 # and `reattune demo --reset` can remove a clinic's rows as it does every other app's.
@@ -67,7 +68,7 @@ class CompetencyRating(models.Model):
     competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="ratings")
     rated_on = models.DateField(default=timezone.localdate)
     level = models.PositiveSmallIntegerField(choices=Level.choices)
-    evidence = models.TextField()
+    evidence = EncryptedTextField()
     rated_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     corrects = models.OneToOneField(
@@ -110,7 +111,7 @@ class Reflection(models.Model):
     person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="reflections")
     created_at = models.DateTimeField(default=timezone.now)
     prompt = models.CharField(max_length=20, choices=Prompt.choices)
-    text = models.TextField()
+    text = EncryptedTextField()
     repair = models.ForeignKey(
         "repairs.Repair",
         on_delete=models.PROTECT,
@@ -126,7 +127,7 @@ class Reflection(models.Model):
         related_name="reflections",
     )
     # Anything else the reflection is about, in the clinician's words.
-    about = models.CharField(max_length=TITLE_LIMIT, blank=True)
+    about = EncryptedTextField(max_length=TITLE_LIMIT, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=~Q(text=""), name="reflection_has_text")]
@@ -152,9 +153,9 @@ class LearningGoal(models.Model):
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="learning_goals")
-    title = models.CharField(max_length=TITLE_LIMIT)
-    why = models.TextField()
-    practice_plan = models.TextField()
+    title = EncryptedTextField(max_length=TITLE_LIMIT)
+    why = EncryptedTextField()
+    practice_plan = EncryptedTextField()
     review_on = models.DateField()
     status = models.CharField(max_length=20, choices=GoalStatus.choices, default=GoalStatus.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
@@ -179,7 +180,7 @@ class GoalNote(models.Model):
     goal = models.ForeignKey(LearningGoal, on_delete=models.CASCADE, related_name="notes")
     written_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField(default=timezone.now)
-    text = models.TextField()
+    text = EncryptedTextField()
 
     class Meta:
         ordering = ["written_at", "pk"]

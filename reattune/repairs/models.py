@@ -23,6 +23,7 @@ from reattune.checks.models import Response
 from reattune.clinics.access import visible_case_ids
 from reattune.clinics.models import Clinic
 from reattune.ethics.vocabulary import HARMS, KINDS, WHO
+from reattune.vault.fields import EncryptedJSONField, EncryptedTextField
 
 USER = settings.AUTH_USER_MODEL
 
@@ -99,7 +100,7 @@ class Repair(models.Model):
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
-    close_reason = models.TextField(blank=True)
+    close_reason = EncryptedTextField(blank=True)
 
     objects = RepairQuerySet.as_manager()
 
@@ -130,7 +131,7 @@ class Versioned(models.Model):
     number = models.PositiveIntegerField(default=1)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
-    amendment_reason = models.TextField(
+    amendment_reason = EncryptedTextField(
         blank=True, help_text="Why this version replaced the one before (blank for the first)."
     )
 
@@ -150,11 +151,11 @@ class RepairVersion(Versioned):
 
     repair = models.ForeignKey(Repair, on_delete=models.CASCADE, related_name="versions")
     session = models.ForeignKey(TherapySession, on_delete=models.PROTECT, related_name="+")
-    what_happened = models.TextField()
+    what_happened = EncryptedTextField()
     kind = models.CharField(max_length=30, choices=list(KINDS.items()))
     marker = models.CharField(max_length=20, choices=Marker.choices, blank=True)
     harm = models.CharField(max_length=30, choices=list(HARMS.items()))
-    contribution = models.TextField(
+    contribution = EncryptedTextField(
         blank=True, help_text="Your part in it as you see it: what you did, not who is to blame."
     )
 
@@ -170,7 +171,7 @@ class RepairPlan(Versioned):
     {"key", "title", "text"}; keys from reattune.repairs.steps)."""
 
     repair = models.ForeignKey(Repair, on_delete=models.CASCADE, related_name="plans")
-    steps = models.JSONField(default=list)
+    steps = EncryptedJSONField(default=list)
 
     class Meta:
         constraints = [
@@ -185,9 +186,9 @@ class RepairConversation(Versioned):
     repair = models.ForeignKey(Repair, on_delete=models.CASCADE, related_name="conversations")
     session = models.ForeignKey(TherapySession, on_delete=models.PROTECT, related_name="+")
     steps_taken = models.JSONField(default=list)
-    how_it_went = models.TextField()
-    client_response = models.TextField(blank=True)
-    next_step = models.TextField(blank=True)
+    how_it_went = EncryptedTextField()
+    client_response = EncryptedTextField(blank=True)
+    next_step = EncryptedTextField(blank=True)
 
     class Meta:
         constraints = [
@@ -213,7 +214,7 @@ class Disclosure(Versioned):
     told_on = models.DateField()
     told_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     method = models.CharField(max_length=20, choices=Method.choices)
-    what_was_said = models.TextField()
+    what_was_said = EncryptedTextField()
     apology_given = models.BooleanField(default=False)
     follow_up_due_on = models.DateField(
         null=True, blank=True, help_text="When a written follow-up is due, where one is."
@@ -260,7 +261,7 @@ class Obligation(models.Model):
     done_by = models.ForeignKey(
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    done_note = models.TextField(blank=True)
+    done_note = EncryptedTextField(blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
     objects = ObligationQuerySet.as_manager()
@@ -304,7 +305,7 @@ class RepairEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=40)
-    summary = models.TextField()
+    summary = EncryptedTextField()
 
     class Meta:
         ordering = ["at", "pk"]

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from reattune.clinics.models import Clinic, Role
 from reattune.repairs.models import Repair, Versioned
+from reattune.vault.fields import EncryptedTextField
 
 USER = settings.AUTH_USER_MODEL
 
@@ -103,11 +104,11 @@ class ReviewVersion(Versioned):
     """The review's words at one time. Only a draft's single row is ever edited."""
 
     review = models.ForeignKey(CaseReview, on_delete=models.CASCADE, related_name="versions")
-    title = models.CharField(max_length=200)
-    what_happened = models.TextField(blank=True)
-    contributing_factors = models.TextField(blank=True)
-    what_we_learned = models.TextField(blank=True)
-    what_we_change = models.TextField(blank=True)
+    title = EncryptedTextField(max_length=200)
+    what_happened = EncryptedTextField(blank=True)
+    contributing_factors = EncryptedTextField(blank=True)
+    what_we_learned = EncryptedTextField(blank=True)
+    what_we_change = EncryptedTextField(blank=True)
 
     class Meta:
         constraints = [

@@ -22,6 +22,7 @@ from reattune.cases.models import Client
 from reattune.clinics.access import visible_case_ids
 from reattune.clinics.models import Clinic, Role
 from reattune.repairs.models import Obligation, Repair
+from reattune.vault.fields import EncryptedTextField
 
 USER = settings.AUTH_USER_MODEL
 
@@ -44,7 +45,7 @@ class SupervisionRequest(models.Model):
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField()
+    note = EncryptedTextField()
     alert = models.ForeignKey(
         Alert, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -173,10 +174,10 @@ class AgendaItem(models.Model):
     carried_action = models.ForeignKey(
         "ActionItem", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_in"
     )
-    title = models.CharField(max_length=300)
-    why = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
-    guidance = models.TextField(blank=True)
+    title = EncryptedTextField(max_length=300)
+    why = EncryptedTextField(blank=True)
+    notes = EncryptedTextField(blank=True)
+    guidance = EncryptedTextField(blank=True)
     # Counts saves of a draft's notes, so that a form opened before someone else's save is
     # refused instead of silently overwriting it.
     revision = models.PositiveIntegerField(default=0)
@@ -230,9 +231,9 @@ class Amendment(models.Model):
 
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="amendments")
     number = models.PositiveIntegerField()
-    notes = models.TextField(blank=True)
-    guidance = models.TextField(blank=True)
-    reason = models.TextField()
+    notes = EncryptedTextField(blank=True)
+    guidance = EncryptedTextField(blank=True)
+    reason = EncryptedTextField()
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
@@ -256,7 +257,7 @@ class ActionItem(models.Model):
     agenda_item = models.ForeignKey(
         AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
     )
-    text = models.TextField()
+    text = EncryptedTextField()
     owner = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     due_on = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -300,7 +301,7 @@ class HoursEntry(models.Model):
     on = models.DateField()
     kind = models.CharField(max_length=20, choices=HoursKind.choices)
     hours = models.DecimalField(max_digits=4, decimal_places=2)
-    note = models.CharField(max_length=300, blank=True)
+    note = EncryptedTextField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     form_key = models.UUIDField(unique=True)
