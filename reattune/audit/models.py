@@ -46,6 +46,11 @@ class Outcome(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def for_clinic(self, clinic_id: int) -> AuditEventQuerySet:
+        return self.filter(clinic_id=clinic_id)
+
+
 class AuditEvent(models.Model):
     """One audited event. `seq` orders the chain; `row_hash` covers every other field and the
     previous row's hash."""
@@ -58,6 +63,9 @@ class AuditEvent(models.Model):
     user_label = models.CharField(max_length=254, blank=True)
     clinic_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     client_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # A joint (couple, family, group) case has several clients; its rows name the case, and the
+    # audit page's client filter finds them through the client's participations.
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     category = models.CharField(max_length=20, choices=Category.choices)
     action = models.CharField(max_length=20, choices=Action.choices)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OK)
@@ -69,7 +77,13 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
+        # The table and its triggers come from migration 0001. Unmanaged, so no test flush and
+        # no `flush` command ever tries to empty it (the triggers would refuse, and they should).
+        managed = False
+        db_table = "audit_auditevent"
         ordering = ["seq"]
 
     def __str__(self) -> str:

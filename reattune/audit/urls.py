@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from reattune.audit import views
+
+urlpatterns = [
+    path("", views.audit_log, name="audit_log"),
+    path("export.csv", views.audit_export, name="audit_export"),
+]

@@ -6,7 +6,6 @@ Seeded once for the module and committed, as in tests/demo; each test is rolled 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -76,16 +75,3 @@ def test_nia_has_reflections_and_a_goal(demo: Clinic) -> None:
     assert Reflection.objects.filter(person=nia, repair__isnull=False).exists()
     assert Reflection.objects.filter(person=nia).count() == 2
     assert LearningGoal.objects.get(person=nia).notes.count() == 1
-
-
-def test_the_seed_adds_little_time(demo: Clinic) -> None:
-    from reattune.demo.learning import seed_learning
-    from reattune.learning.models import GoalNote
-
-    GoalNote.objects.filter(goal__clinic=demo).delete()
-    LearningGoal.objects.filter(clinic=demo).delete()
-    Reflection.objects.filter(clinic=demo).delete()
-    CompetencyRating.objects.filter(clinic=demo).delete()
-    started = time.perf_counter()
-    seed_learning(demo, today=demo.created_at.date())
-    assert time.perf_counter() - started < 1.0

@@ -1,0 +1,165 @@
+"""What each page is, for the audit: which kind of data it shows, and what a GET and a POST to it
+mean. Every URL name is either here or in NOT_CLIENT_DATA (tests/audit/test_routes.py walks
+them all); a route missing from both is still audited, as category "system", so nothing added
+later slips through unrecorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reattune.audit.models import Action, Category
+
+
+@dataclass(frozen=True)
+class Route:
+    category: str
+    get: str = Action.READ
+    post: str = Action.CHANGE
+
+    def action_for(self, method: str) -> str:
+        return self.get if method in ("GET", "HEAD", "OPTIONS") else self.post
+
+
+def _reads(category: str, post: str = Action.CHANGE) -> Route:
+    return Route(category, Action.READ, post)
+
+
+def _creates(category: str) -> Route:
+    return Route(category, Action.READ, Action.CREATE)
+
+
+def _prints(category: str) -> Route:
+    return Route(category, Action.PRINT, Action.PRINT)
+
+
+C, R, P, S = Category.CLIENT, Category.RESPONSE, Category.REPAIR, Category.SUPERVISION
+L, REPORT, PEOPLE, SYSTEM = Category.LEARNING, Category.REPORT, Category.PEOPLE, Category.SYSTEM
+
+ROUTES: dict[str, Route] = {
+    # Clients, cases and the session log.
+    "home": _reads(C),
+    "client_list": _reads(C),
+    "client_create": _creates(C),
+    "client_detail": _reads(C),
+    "case_create_for_client": _creates(C),
+    "case_create": _creates(C),
+    "case_detail": _reads(C),
+    "session_create": _creates(C),
+    "case_close": _reads(C),
+    "session_attendance": _reads(C),
+    # Client checks, their links and the alerts they raise.
+    "check_form": _creates(R),
+    "session_checks": _reads(R),
+    "link_create": _creates(R),
+    "link_email": _reads(R),
+    "alert_detail": _reads(R),
+    "alert_acknowledge": _reads(R),
+    "alert_dismiss": _reads(R),
+    # Repairs.
+    "repair_list": _reads(P),
+    "repair_new": _creates(P),
+    "repair_detail": _reads(P),
+    "repair_amend": _reads(P),
+    "repair_plan": _reads(P),
+    "repair_conversation": _reads(P),
+    "disclosure_new": _creates(P),
+    "disclosure_amend": _reads(P),
+    "repair_close": _reads(P),
+    "obligation_done": _reads(P),
+    # Reports: the client's progress report, and case reviews built from a repair.
+    "client_report": _reads(REPORT),
+    "client_report_pdf": _prints(REPORT),
+    "review_list": _reads(REPORT),
+    "review_new": _creates(REPORT),
+    "review_detail": _reads(REPORT),
+    "review_edit": _reads(REPORT),
+    "review_share": _reads(REPORT),
+    "review_amend": _reads(REPORT),
+    # Supervision.
+    "supervision_queue": _reads(S),
+    "supervision_request_new": _creates(S),
+    "meeting_list": _reads(S),
+    "meeting_new": _creates(S),
+    "meeting_detail": _reads(S),
+    "meeting_record": _reads(S),
+    "meeting_record_pdf": _prints(S),
+    "meeting_sign": _reads(S),
+    "meeting_topic": _creates(S),
+    "action_add": _creates(S),
+    "meeting_item_save": _reads(S),
+    "meeting_amend": _reads(S),
+    "action_done": _reads(S),
+    "hours": _creates(S),
+    "hours_person": _creates(S),
+    "hours_target": _reads(S),
+    # Learning.
+    "learning_home": _reads(L),
+    "learning_summary": _reads(L),
+    "learning_summary_pdf": _prints(L),
+    "learning_person": _reads(L),
+    "learning_person_summary": _reads(L),
+    "learning_person_summary_pdf": _prints(L),
+    "rating_new": _creates(L),
+    "competency_list": _reads(L),
+    "competency_new": _creates(L),
+    "competency_edit": _reads(L),
+    "reflection_new": _creates(L),
+    "goal_new": _creates(L),
+    "goal_detail": _reads(L),
+    "goal_note": _creates(L),
+    "goal_status": _reads(L),
+    # The clinic's people and settings.
+    "people": _reads(PEOPLE),
+    "person_new": _creates(PEOPLE),
+    "person_detail": _reads(PEOPLE),
+    "person_reinvite": _reads(PEOPLE),
+    "person_supervision": _creates(PEOPLE),
+    "supervision_end": _reads(PEOPLE),
+    "ethics_settings": _reads(SYSTEM),
+    "measure_schedule": _reads(SYSTEM),
+    # Break-glass: emergency access to a client outside one's caseload (the grant itself also
+    # writes its own flagged row, reattune/breakglass/services.py).
+    "breakglass_request": Route(C, Action.READ, Action.BREAK_GLASS),
+    "breakglass_end": Route(C, Action.READ, Action.BREAK_GLASS),
+    "breakglass_grants": _reads(C),
+    "breakglass_revoke": Route(C, Action.READ, Action.BREAK_GLASS),
+    # A clinic admin resetting someone's second factor.
+    "second_factor_reset": _reads(PEOPLE),
+    # The audit log itself.
+    "audit_log": Route(Category.AUDIT, Action.READ, Action.READ),
+    "audit_export": Route(Category.AUDIT, Action.EXPORT, Action.EXPORT),
+}
+
+# Pages that show no client, response, repair, supervision or report data, and why. No request
+# row is written for them; signing in and out is audited through signals (signals.py).
+NOT_CLIENT_DATA: dict[str, str] = {
+    "login": "signing in; audited as a sign-in event",
+    "logout": "signing out; audited as a sign-in event",
+    "password_reset": "asks for an email address",
+    "password_reset_done": "says an email may be on its way",
+    "password_reset_confirm": "sets a new password",
+    "password_reset_complete": "says the password changed",
+    "health": "the server's health check",
+    "second_factor_verify": "the sign-in code step; audited as a sign-in event",
+    "second_factor_manage": "the person's own sign-in settings",
+    "second_factor_enrol": "setting up an authenticator; audited as a second-factor event",
+    "authenticator_replace": "replacing an authenticator; audited as a second-factor event",
+    "recovery_codes_new": "new recovery codes; audited as a second-factor event",
+    "recovery_codes_show": "shows the person's own new recovery codes once",
+    "measure_list": "the measures' published definitions",
+    "measure_detail": "one measure's published definition",
+}
+
+# Anonymous requests to these are audited (the client's check link); any other anonymous
+# request is refused by the view before it shows anything, and is not recorded.
+PUBLIC_AUDITED = frozenset({"check_form"})
+
+UNLISTED = Route(Category.SYSTEM, Action.READ, Action.CHANGE)
+
+
+def route_for(url_name: str | None) -> Route | None:
+    """The route's audit meaning; None for a page that holds no client data."""
+    if url_name in NOT_CLIENT_DATA:
+        return None
+    return ROUTES.get(url_name or "", UNLISTED)
