@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from reattune.clinics.models import Role, Supervision, User
 
@@ -32,12 +32,21 @@ def caseload_owner_ids(user: User) -> list[int]:
 
 def visible_case_ids(user: User | AnonymousUser) -> QuerySet[Any]:
     """A subquery of the ids of every case this person may open."""
-    from reattune.cases.models import Case, CaseClinician
+    from reattune.breakglass.models import Grant
+    from reattune.cases.models import Case, CaseClinician, Participant
 
     if not user.is_authenticated or not user.is_active or user.clinic_id is None:
         return Case.objects.none().values("pk")
     if user.role == Role.ADMIN:
         return Case.objects.filter(clinic_id=user.clinic_id).values("pk")
-    return CaseClinician.objects.filter(
+    in_caseload = CaseClinician.objects.filter(
         clinician_id__in=caseload_owner_ids(user), case__clinic_id=user.clinic_id
     ).values("case_id")
+    # Break-glass: a client of the clinic opened in an emergency (reattune/breakglass/), only
+    # while the person's grant is active; the first request after it expires is a 404 again.
+    granted = Participant.objects.filter(
+        client_id__in=Grant.objects.active().filter(person_id=user.pk).values("client_id")
+    ).values("case_id")
+    return Case.objects.filter(
+        Q(pk__in=in_caseload) | Q(pk__in=granted), clinic_id=user.clinic_id
+    ).values("pk")
