@@ -28,6 +28,7 @@ from reattune.repairs.models import Disclosure, Obligation, Repair
 from reattune.reviews.services import review_create
 from reattune.supervision.models import ActionItem
 from reattune.supervision.services import meeting_create, topic_add
+from tests.breakglass.helpers import grant_for
 from tests.checks.helpers import full_check
 from tests.factories import ClinicWorld
 from tests.repairs.helpers import follow, open_by_hand
@@ -53,6 +54,19 @@ ADMIN_ONLY = {
     "competency_list",
     "competency_new",
     "competency_edit",
+    "second_factor_reset",
+    "breakglass_revoke",
+}
+# Pages without an id that only a clinic admin may open: anyone else in the clinic gets a 403.
+ADMIN_PAGES = {
+    "people",
+    "person_new",
+    "competency_list",
+    "competency_new",
+    "ethics_settings",
+    "audit_log",
+    "audit_export",
+    "breakglass_grants",
 }
 # Private to the person and their current supervisors: a clinic admin gets "not found" too.
 # The owner test logs in as the person the page is about (LEARNING_OWNER names them).
@@ -196,6 +210,10 @@ def ids_for(world: ClinicWorld) -> dict[str, int | str]:
     return {
         **supervised_world(world),
         "review_id": review.pk,
+        # Emergency access by the main clinician to a colleague's client.
+        "grant_id": grant_for(
+            world.clinician, world.colleague_case.participants.get().client
+        ).pk,
         "target": "alert",
         "target_id": alert.pk,
         "measure_id": "phq9",
@@ -259,6 +277,7 @@ def test_every_id_in_every_url_is_one_this_test_knows():
         "review_id",
         "target",
         "target_id",
+        "grant_id",
     }
     for pattern in object_patterns():
         params = set(pattern.pattern.converters)  # type: ignore[attr-defined]
@@ -343,6 +362,19 @@ def test_a_clinic_admin_reads_a_repair_but_cannot_change_it(client, world):
             assert method(url).status_code == 403, f"admin {method.__name__} {url}"
     assert Repair.objects.count() == 1
     assert Disclosure.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", ["clinician", "trainee", "supervisor"])
+def test_admin_pages_refuse_everyone_else_in_the_clinic(client, world, who):
+    """Requirement 1 (issue 6): a wrong-role request is refused, for pages without an id too."""
+    client.force_login(getattr(world, who))
+    for name in sorted(ADMIN_PAGES):
+        assert client.get(reverse(name)).status_code == 403, f"{who} GET {name}"
+        # A page that only reads may refuse a POST for its method before its role.
+        assert client.post(reverse(name)).status_code in (403, 405), f"{who} POST {name}"
+    client.force_login(world.admin)
+    for name in sorted(ADMIN_PAGES - {"audit_export"}):
+        assert client.get(reverse(name)).status_code == 200, f"admin GET {name}"
 
 
 def test_a_supervisor_sees_a_supervisees_caseload_but_not_others(client, world):

@@ -115,8 +115,8 @@ def authenticator_confirm(*, user: Any, device: TOTPDevice, code: str) -> list[s
     device.refresh_from_db()
     device.confirmed = True
     device.name = AUTHENTICATOR_NAME
+    # The audit's device signals record the confirmation (reattune/audit/signals.py).
     device.save(update_fields=["confirmed", "name"])
-    record(category=Category.SIGN_IN, action=Action.SECOND_FACTOR, user=user, target="enrolled")
     return [] if recovery_codes_left(user) else recovery_codes_issue(user=user)
 
 
@@ -127,9 +127,7 @@ def recovery_codes_issue(*, user: Any) -> list[str]:
     device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    record(
-        category=Category.SIGN_IN, action=Action.SECOND_FACTOR, user=user, target="recovery codes"
-    )
+    # Recorded by the audit's device signals: the old set's removal and the new set's creation.
     return codes
 
 

@@ -120,7 +120,6 @@ ROUTES: dict[str, Route] = {
     "measure_schedule": _reads(SYSTEM),
     # Break-glass: emergency access to a client outside one's caseload (the grant itself also
     # writes its own flagged row, reattune/breakglass/services.py).
-    "breakglass_request": Route(C, Action.READ, Action.BREAK_GLASS),
     "breakglass_end": Route(C, Action.READ, Action.BREAK_GLASS),
     "breakglass_grants": _reads(C),
     "breakglass_revoke": Route(C, Action.READ, Action.BREAK_GLASS),
@@ -149,6 +148,10 @@ NOT_CLIENT_DATA: dict[str, str] = {
     "recovery_codes_show": "shows the person's own new recovery codes once",
     "measure_list": "the measures' published definitions",
     "measure_detail": "one measure's published definition",
+    "breakglass_request": (
+        "asking for emergency access; the view writes its own flagged row for every grant and "
+        "every refusal (reattune/breakglass/services.py), so a second row would only repeat it"
+    ),
 }
 
 # Anonymous requests to these are audited (the client's check link); any other anonymous
