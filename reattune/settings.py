@@ -4,11 +4,12 @@ SQLite in WAL mode is the default; set REATTUNE_DATABASE_URL to a postgres:// UR
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from csp.constants import NONCE
 
+from reattune.lib.database import database_config
 from reattune.lib.env import SettingError, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -69,6 +70,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that can refuse a request (a bad Host header is refused in
+    # CommonMiddleware), so every HTML page, error pages too, carries the policy with a nonce,
+    # and every response with client data says no-store (docs/security.md).
+    "csp.middleware.CSPMiddleware",
+    "reattune.core.headers.PrivatePageHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,8 +87,6 @@ MIDDLEWARE = [
     "reattune.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "reattune.core.headers.PrivatePageHeadersMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Innermost, so its transaction wraps only the view and its row sees the final outcome.
     "reattune.audit.middleware.AuditMiddleware",
@@ -104,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "reattune.breakglass.context.break_glass",
             ],
         },
     },
@@ -111,26 +116,9 @@ TEMPLATES = [
 
 
 def _database() -> dict[str, object]:
-    url = env_str("REATTUNE_DATABASE_URL", "")
-    if not url:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "reattune.sqlite3",
-            # WAL lets readers and the one writer proceed together; IMMEDIATE takes the write
-            # lock at BEGIN so two submissions never deadlock upgrading a read lock.
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
-        }
-    if not url.startswith(("postgres://", "postgresql://")):
-        raise SettingError(
-            "REATTUNE_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite), "
-            f"not {url.split(':', 1)[0]!r}"
-        )
-    return dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    # SQLite in WAL mode with full synchronous writes unless a PostgreSQL URL is given
+    # (reattune/lib/database.py; docs/backups.md).
+    return database_config(url=env_str("REATTUNE_DATABASE_URL", ""), data_dir=DATA_DIR)
 
 
 DATABASES = {"default": _database()}
@@ -145,10 +133,25 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Length and a common-password list, no composition rules (NIST SP 800-63B, 5.1.1.2): at least
+# 8 characters, and long passphrases welcome up to 128.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {
+        "NAME": "reattune.accounts.validators.MaximumLengthValidator",
+        "OPTIONS": {"max_length": 128},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+# Argon2id for every new hash; PBKDF2 still checks (and on log-in upgrades) older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 
@@ -186,6 +189,42 @@ DEFAULT_FROM_EMAIL = env_str("REATTUNE_FROM_EMAIL", "Reattune <reattune@localhos
 # safely stored; a failure is logged and never loses the submission.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
+# Sign-in and sessions (docs/sign-in.md).
+SESSION_IDLE_MINUTES = env_int("REATTUNE_SESSION_IDLE_MINUTES", 15, minimum=1)
+SESSION_MAX_HOURS = env_int("REATTUNE_SESSION_MAX_HOURS", 12, minimum=1)
+if SESSION_MAX_HOURS > 12:
+    raise SettingError(
+        f"REATTUNE_SESSION_MAX_HOURS must be at most 12 (a working day), not {SESSION_MAX_HOURS}"
+    )
+# The cookie dies with the browser; the server ends the session at SESSION_MAX_HOURS whatever.
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SECOND_FACTOR_GRACE_DAYS = env_int("REATTUNE_SECOND_FACTOR_GRACE_DAYS", 0)
+OTP_TOTP_ISSUER = "Reattune"
+# Each wrong code doubles the wait before the next try (1, 2, 4 … seconds), per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# django-axes: per account and per address, counted separately; either one locks.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env_int("REATTUNE_LOCKOUT_FAILURES", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("REATTUNE_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "reattune.accounts.lockout.username_of"
+AXES_PASSWORD_FORM_FIELD = "password"  # noqa: S105 - the form field's name
+AXES_CLIENT_IP_CALLABLE = "reattune.accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "reattune.accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_NEVER_LOCKOUT_GET = True
+# The audit log is the record of log-ins; axes keeps only its failure counters.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# How many reverse proxies you run in front of Reattune: 0 trusts only the connecting address;
+# 1 (or more) takes the address that many hops from the right of X-Forwarded-For.
+TRUSTED_PROXIES = env_int("REATTUNE_TRUSTED_PROXIES", 0)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -209,6 +248,41 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Production security (docs/security.md). REATTUNE_PRODUCTION is the one switch for a server
+# real people use: HTTPS only, and start-up refuses what `reattune check --deploy` would warn
+# about. Off by default, so the demo and the tests stay on plain http on 127.0.0.1.
+PRODUCTION = env_bool("REATTUNE_PRODUCTION", False)
+HSTS_ONE_YEAR = 365 * 24 * 60 * 60
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if PRODUCTION:
+    if DEBUG:
+        raise SettingError("REATTUNE_DEBUG must be off when REATTUNE_PRODUCTION is on")
+    if not env_list("REATTUNE_ALLOWED_HOSTS", []) or "*" in ALLOWED_HOSTS:
+        raise SettingError(
+            "REATTUNE_ALLOWED_HOSTS must name this server's host names (not *) when "
+            "REATTUNE_PRODUCTION is on"
+        )
+    # Django's own test of a strong key (security.W009): long, and not a repeated character.
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise SettingError(
+            "REATTUNE_SECRET_KEY must be at least 50 random characters when REATTUNE_PRODUCTION "
+            "is on (or leave it unset to use the random key file in the data folder)"
+        )
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = HSTS_ONE_YEAR
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading asks browsers to hard-code HTTPS for the whole domain, and takes months to
+    # undo: the owner of the domain must choose it. Without it, Django's reminder is silenced.
+    SECURE_HSTS_PRELOAD = env_bool("REATTUNE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+# Only behind a proxy that terminates TLS and sets X-Forwarded-Proto itself: otherwise anyone
+# could send the header and pass a plain http request off as a secure one.
+if env_bool("REATTUNE_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 # Reattune's own settings.
 CHECK_LINK_HOURS = env_int("REATTUNE_CHECK_LINK_HOURS", 72, minimum=1)
 MEASURES_DIR = env_str("REATTUNE_MEASURES_DIR", "")
@@ -216,9 +290,66 @@ MEASURES_DIR = env_str("REATTUNE_MEASURES_DIR", "")
 ETHICS_DIR = env_str("REATTUNE_ETHICS_DIR", "")
 BASE_URL = env_str("REATTUNE_BASE_URL", "")
 
+
+# Encryption at rest (docs/encryption.md). Free text is sealed under these keys, never under
+# SECRET_KEY: REATTUNE_ENCRYPTION_KEYS ("id:key,id:key", the first seals new text) or, when it is
+# unset, the key file REATTUNE_KEY_FILE (default <data dir>/encryption-keys, made on first start,
+# mode 0600). Bad key material stops start-up, naming the variable.
+def _encryption_keys() -> tuple[tuple[tuple[str, bytes], ...], str]:
+    from reattune.vault.keys import keys_from_environment
+
+    return keys_from_environment(DATA_DIR)
+
+
+ENCRYPTION_KEYS, ENCRYPTION_KEY_FILE = _encryption_keys()
+# Emergency ("break-glass") access to a client outside one's caseload lasts this long
+# (docs/break-glass.md). Four hours at most: longer is a caseload change, not an emergency.
+BREAK_GLASS_MINUTES = env_int("REATTUNE_BREAK_GLASS_MINUTES", 60, minimum=1)
+if BREAK_GLASS_MINUTES > 240:
+    raise SettingError(
+        "REATTUNE_BREAK_GLASS_MINUTES must be at most 240 (four hours), "
+        f"not {BREAK_GLASS_MINUTES}; for longer, add the person to the client's case"
+    )
+
+# Logging (docs/security.md): every logger writes to the console through NoClientData, which
+# keeps an exception's type, the route and the request id, and drops exception messages, request
+# bodies and query strings. SQL and its parameters are never logged.
+_NO_CLIENT_DATA = ["no_client_data"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"reattune": {"handlers": ["console"], "level": "INFO"}},
+    "filters": {"no_client_data": {"()": "reattune.lib.logs.NoClientData"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(route)s %(request_id)s] %(message)s"
+        },
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": _NO_CLIENT_DATA,
+            "formatter": "plain",
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "filters": _NO_CLIENT_DATA,
+            "formatter": "django.server",
+        },
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        # Django's default writes errors to the console only in DEBUG (and mails them, request
+        # and all, to ADMINS): here they go up to the root's filtered console handler instead.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"level": "INFO", "filters": _NO_CLIENT_DATA},
+        "django.security": {"level": "INFO", "filters": _NO_CLIENT_DATA},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+        "reattune": {"level": "INFO", "filters": _NO_CLIENT_DATA},
+    },
 }

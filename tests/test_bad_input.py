@@ -1252,15 +1252,15 @@ def _superuser_without_clinic() -> User:
     return User.objects.create_superuser("root@example.org", PASSWORD, full_name="Installer")
 
 
-def test_an_account_without_a_clinic_is_told_to_ask_for_one(client):
-    client.force_login(_superuser_without_clinic())
+def test_an_account_without_a_clinic_is_told_to_ask_for_one(login):
+    client = login(_superuser_without_clinic())
     response = client.get(reverse("home"))
     assert response.status_code == 403
     assert escape(NO_CLINIC) in body(response)
 
 
-def test_an_account_without_a_clinic_cannot_add_a_client_and_gets_no_500(client):
-    client.force_login(_superuser_without_clinic())
+def test_an_account_without_a_clinic_cannot_add_a_client_and_gets_no_500(login):
+    client = login(_superuser_without_clinic())
     response = client.post(reverse("client_create"), {"code": "HS-0142"})
     assert response.status_code == 403
     assert ClientRecord.objects.count() == 0

@@ -11,12 +11,22 @@ from reattune.clinics.models import Role, User
 from reattune.lib.validation import past_date, visible_text, working_date
 
 
+def _fits_a_database_key(text: str) -> bool:
+    """False for a whole number no database integer holds, negative ones included (SQLite
+    raises OverflowError on them, a 500); anything else is the database lookup's to refuse."""
+    try:
+        number = int(text)
+    except ValueError:
+        return True
+    return -(2**63) <= number < 2**63
+
+
 class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     """Refuses ids no database could hold before asking the database about them."""
 
     def _check_values(self, value: Any) -> Any:
         for pk in value or ():
-            if str(pk).isdigit() and int(pk) >= 2**63:
+            if not _fits_a_database_key(str(pk)):
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

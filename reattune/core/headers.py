@@ -1,15 +1,55 @@
-"""Response headers for pages with client data. (Skeleton: the headers helper fills this in.)"""
+"""Response headers for pages that may show client data (docs/security.md).
+
+Django's SecurityMiddleware sends HSTS, nosniff and the Referrer-Policy, and django-csp the
+Content-Security-Policy; this adds what they leave to us:
+
+- `Cache-Control: no-store` (with Django's other never-cache headers) on every response to a
+  signed-in person and on the client's check link, so no browser, proxy or back button keeps a
+  copy of client data. Static files never reach this middleware: WhiteNoise answers them first.
+- A per-response nonce in the policy of every HTML page, whether or not the page uses it, so an
+  inline script runs only if the template gave it `nonce="{{ request.csp_nonce }}"`.
+- A Permissions-Policy that turns off the browser features Reattune never uses.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+# Pages without a login that still show a client's questions or answers.
+PRIVATE_PUBLIC_PAGES = frozenset({"check_form"})
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+
+def is_private(request: HttpRequest) -> bool:
+    """True for a signed-in person's request and for the client's check link."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return True
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.url_name in PRIVATE_PUBLIC_PAGES
+
+
+def is_html(response: HttpResponse) -> bool:
+    return str(response.get("Content-Type", "")).startswith("text/html")
 
 
 class PrivatePageHeadersMiddleware:
+    """Listed just inside django-csp's middleware, so the nonce it asks for reaches the header
+    and every response passes through it, whichever middleware produced it."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if is_private(request):
+            add_never_cache_headers(response)
+        if is_html(response):
+            nonce = getattr(request, "csp_nonce", None)
+            if nonce is not None:
+                str(nonce)  # generated lazily: asking for it puts it in the policy
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from reattune.clinics.models import User
-from reattune.lib.validation import working_date
+from reattune.lib.validation import without_nul, working_date
 from reattune.supervision.hours import clean_day, clean_hours, clean_target
 from reattune.supervision.models import HoursKind, Meeting
 
@@ -37,6 +37,14 @@ class RequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": EMPTY_NOTE},
     )
+
+    def clean_note(self) -> str:
+        # A note of control characters alone is empty once they are dropped: say so here,
+        # before the model's own check refuses it with a server error.
+        note = without_nul(self.cleaned_data["note"]).strip()
+        if not note:
+            raise ValidationError(EMPTY_NOTE)
+        return note
 
 
 class QueueItemsField(forms.MultipleChoiceField):

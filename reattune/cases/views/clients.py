@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
 
 from reattune.alerts.models import Alert
 from reattune.cases.charts import client_charts
@@ -20,12 +21,16 @@ from reattune.repairs.models import Repair
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def client_list(request: HttpRequest) -> HttpResponse:
+    """The search is posted, never put in the address, so a client's name stays out of browser
+    history, server logs and Referer headers (docs/security.md). Results come as one page."""
     clients = Client.objects.for_user(request.user)
-    query = without_nul(request.GET.get("q", "")).strip()[:100]
+    query = without_nul(request.POST.get("q", "")).strip()[:100]
     if query:
         clients = clients.filter(Q(code__icontains=query) | Q(name__icontains=query))
-    page = Paginator(clients.order_by("code"), 50).get_page(request.GET.get("page"))
+    number = 1 if query else request.GET.get("page")
+    page = Paginator(clients.order_by("code"), 50).get_page(number)
     return render(request, "cases/client_list.html", {"page": page, "query": query})
 
 
