@@ -4,8 +4,17 @@ import pytest
 from django.test import Client as HttpClient
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import ClinicWorld, make_world
+
+# Hypothesis's per-example deadline and "too slow" health check measure wall-clock time, so on a
+# busy machine they fail tests whose behaviour is right. Speed is measured in benchmarks/.
+hypothesis_settings.register_profile(
+    "reattune", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("reattune")
 
 
 @pytest.fixture(autouse=True)

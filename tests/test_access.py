@@ -211,9 +211,7 @@ def ids_for(world: ClinicWorld) -> dict[str, int | str]:
         **supervised_world(world),
         "review_id": review.pk,
         # Emergency access by the main clinician to a colleague's client.
-        "grant_id": grant_for(
-            world.clinician, world.colleague_case.participants.get().client
-        ).pk,
+        "grant_id": grant_for(world.clinician, world.colleague_case.participants.get().client).pk,
         "target": "alert",
         "target_id": alert.pk,
         "measure_id": "phq9",

@@ -48,6 +48,9 @@ class Command(BaseCommand):
             str(options["workers"]),
             "--access-logfile",
             "-",
+            # Check-link tokens and query strings never reach the access log.
+            "--logger-class",
+            "reattune.core.access_log.RedactingAccessLogger",
         ]
         self.stdout.write(f"Serving Reattune on http://{options['host']}:{options['port']}/")
         sys.stdout.flush()
