@@ -16,6 +16,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from reattune.lib.addresses import client_address
+
+__all__ = ["client_address", "lockout_message", "lockout_response", "username_of"]
+
 LOCKED_OUT = (
     "Too many unsuccessful attempts to log in. For your safety, logging in is paused for "
     "{minutes} minutes. Try again after that, or ask your clinic admin if you have forgotten "
@@ -29,18 +33,6 @@ def username_of(request: HttpRequest, credentials: dict[str, Any] | None) -> str
     if raw is None:
         raw = request.POST.get(settings.AXES_USERNAME_FORM_FIELD, "")
     return str(raw).strip().lower()
-
-
-def client_address(request: HttpRequest) -> str | None:
-    remote: str | None = request.META.get("REMOTE_ADDR")
-    hops = settings.TRUSTED_PROXIES
-    if hops == 0:
-        return remote
-    header = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
-    forwarded = [a.strip() for a in header.split(",") if a.strip()]
-    if len(forwarded) < hops:
-        return remote
-    return forwarded[-hops]
 
 
 def lockout_message() -> str:

@@ -90,7 +90,14 @@ class SecondFactorMiddleware:
         if match is not None and match.url_name in UNVERIFIED_ALLOWED:
             return None
         if has_second_factor(user):
-            return _redirect(request, reverse("second_factor_verify"))
+            return _refused(request, reverse("second_factor_verify"))
         if enrolment_due(user):
-            return _redirect(request, reverse("second_factor_enrol"))
+            return _refused(request, reverse("second_factor_enrol"))
         return None
+
+
+def _refused(request: HttpRequest, to: str) -> HttpResponse:
+    """Sent to the second factor: the audit records the request as denied, not as a read of
+    whatever page was asked for (the person knew a password, and saw nothing)."""
+    request.audit_refused = True  # type: ignore[attr-defined]
+    return _redirect(request, to)

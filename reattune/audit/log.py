@@ -23,6 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from reattune.audit.models import AuditEvent
+from reattune.lib.addresses import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,8 @@ def record(
         "outcome": outcome,
         "request_id": getattr(request, "request_id", "") if request is not None else "",
         "target": target[:TARGET_LENGTH],
-        "address": _address(request.META.get("REMOTE_ADDR")) if request is not None else None,
+        # The client's address, not a reverse proxy's (REATTUNE_TRUSTED_PROXIES).
+        "address": _address(client_address(request)) if request is not None else None,
         "flagged": flagged,
     }
     try:

@@ -112,12 +112,14 @@ def write_request_row(request: HttpRequest, response: HttpResponse) -> None:
     ids = ids_in(request, match.kwargs)
     subject = _subject(request, response, ids, user if signed_in else None)
     flagged = bool(getattr(request, "audit_flagged", False))
-    if signed_in and subject.client_id is not None and not user.is_clinic_admin:  # type: ignore[union-attr]
-        flagged = flagged or under_break_glass(user.pk, subject.client_id)  # type: ignore[union-attr]
+    if signed_in and (subject.client_id or subject.case_id) and not user.is_clinic_admin:  # type: ignore[union-attr]
+        flagged = flagged or under_break_glass(user, subject)
     log.record(
         category=route.category,
         action=route.action_for(request.method or "GET"),
-        outcome=outcome_of(response.status_code),
+        outcome=Outcome.DENIED
+        if getattr(request, "audit_refused", False)
+        else outcome_of(response.status_code),
         user=user if signed_in else None,
         client_id=subject.client_id,
         case_id=subject.case_id,

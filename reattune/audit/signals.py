@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_delete, post_init, post_save, pre_save
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 from reattune.audit.log import current_request, record
 from reattune.audit.models import Action, Category, Outcome
@@ -48,7 +49,7 @@ def login_failed(
         action=Action.LOGIN_FAILED,
         outcome=Outcome.DENIED,
         user=known,
-        user_label=tried,
+        user_label=_label(tried, known),
         request=request,
     )
 
@@ -57,15 +58,28 @@ def locked_out(
     sender: object, request: HttpRequest | None = None, username: str | None = None, **kwargs: Any
 ) -> None:
     tried = str(username or "").strip()
+    known = _user_by_email(tried)
     record(
         category=Category.SIGN_IN,
         action=Action.LOCKOUT,
         outcome=Outcome.DENIED,
-        user=_user_by_email(tried),
-        user_label=tried,
+        user=known,
+        user_label=_label(tried, known),
         request=request,
         flagged=True,
     )
+
+
+def _label(tried: str, known: Any) -> str:
+    """The account's email, or for text that matches no account a keyed fingerprint of it: a
+    password typed into the email box must never sit in a log that cannot be edited, yet
+    repeated tries of the same unknown name still show as one."""
+    if known is not None:
+        return str(known.email)
+    if not tried:
+        return "no account given"
+    fingerprint = salted_hmac("reattune.audit.unknown-account", tried.lower()).hexdigest()[:12]
+    return f"unknown account #{fingerprint}"
 
 
 def _user_by_email(email: str) -> Any:

@@ -147,12 +147,22 @@ def subject_of_link(token: str) -> Subject:
     )
 
 
-def under_break_glass(user_id: int, client_id: int) -> bool:
-    """Whether the person holds emergency (break-glass) access to this client right now: every
-    row of theirs about the client is then flagged for the clinic admin."""
+def under_break_glass(user: Any, subject: Subject) -> bool:
+    """Whether this person sees the request's case or client only through an emergency
+    (break-glass) grant: the row is then flagged for the clinic admin. That covers the granted
+    client and anything the grant opens with them, such as a partner's page in a couple case."""
     from reattune.breakglass.models import Grant
+    from reattune.cases.models import Participant
+    from reattune.clinics.access import caseload_case_ids
 
-    return Grant.objects.active().filter(person_id=user_id, client_id=client_id).exists()
+    if not Grant.objects.active().filter(person_id=user.pk).exists():
+        return False
+    caseload = caseload_case_ids(user)
+    if subject.case_id is not None and not caseload.filter(case_id=subject.case_id).exists():
+        return True
+    return subject.client_id is not None and not (
+        Participant.objects.filter(client_id=subject.client_id, case_id__in=caseload).exists()
+    )
 
 
 def _model(label: str) -> type[Model]:

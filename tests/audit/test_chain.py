@@ -4,6 +4,7 @@ detects an edited, deleted or reordered row, and the database refuses UPDATE and
 from __future__ import annotations
 
 import io
+import uuid
 
 import pytest
 from django.core.management import call_command
@@ -75,15 +76,60 @@ def test_the_database_refuses_to_delete_an_audit_row():
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_on_postgresql_truncate_is_refused_too_and_on_sqlite_there_is_no_truncate():
+def test_emptying_the_whole_table_is_refused():
+    """Requirement 13: TRUNCATE on PostgreSQL, and on SQLite a DELETE with no WHERE (SQLite's
+    only way to empty a table) are both refused by the database."""
     five_rows()
-    if connection.vendor == "postgresql":
-        with pytest.raises(DatabaseError), transaction.atomic():
-            execute(f"TRUNCATE {TABLE}")
-    else:
-        with pytest.raises(DatabaseError), transaction.atomic():
-            execute(f"TRUNCATE {TABLE}")  # not SQL SQLite knows: DELETE is the only way
+    statement = f"TRUNCATE {TABLE}" if connection.vendor == "postgresql" else f"DELETE FROM {TABLE}"
+    with pytest.raises(DatabaseError), transaction.atomic():
+        execute(statement)
     assert AuditEvent.objects.count() >= 5
+
+
+def test_the_runtime_role_can_add_rows_but_not_change_remove_or_unguard_them():
+    """Requirement 13: on PostgreSQL the application runs as a role with only SELECT and INSERT
+    on the audit table (docs/audit.md); as that role UPDATE, DELETE, TRUNCATE, switching the
+    triggers off and granting itself more are all refused, while writing a row still works. On
+    SQLite, which has no roles, the triggers are the guard: they refuse UPDATE and DELETE."""
+    event = five_rows()[2]
+    if connection.vendor != "postgresql":
+        for statement in (
+            f"UPDATE {TABLE} SET user_label = 'x' WHERE seq = %s",
+            f"DELETE FROM {TABLE} WHERE seq = %s",
+        ):
+            with pytest.raises(DatabaseError), transaction.atomic():
+                run(statement, event.seq)
+        return
+    role = f"reattune_runtime_{uuid.uuid4().hex[:12]}"
+    with transaction.atomic():
+        execute(f"CREATE ROLE {role} NOLOGIN")
+        execute(f"GRANT SELECT, INSERT ON {TABLE} TO {role}")
+        execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        execute(f"SET LOCAL ROLE {role}")
+        for statement in (
+            f"UPDATE {TABLE} SET user_label = 'x' WHERE seq = {event.seq}",
+            f"DELETE FROM {TABLE} WHERE seq = {event.seq}",
+            f"TRUNCATE {TABLE}",
+            f"ALTER TABLE {TABLE} DISABLE TRIGGER ALL",
+        ):
+            with (
+                pytest.raises(DatabaseError, match=r"permission denied|must be owner"),
+                transaction.atomic(),
+            ):
+                execute(statement)
+        # Granting itself more only warns "no privileges were granted": check it gained none.
+        execute(f"GRANT UPDATE, DELETE ON {TABLE} TO {role}")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT has_table_privilege(%s, %s, 'UPDATE') OR "
+                "has_table_privilege(%s, %s, 'DELETE')",
+                [role, TABLE, role, TABLE],
+            )
+            assert cursor.fetchone() == (False,)
+        record(category=Category.SYSTEM, action=Action.READ, target="as the runtime role")
+        execute("RESET ROLE")
+        transaction.set_rollback(True)
+    assert AuditEvent.objects.filter(pk=event.pk, user_label=event.user_label).exists()
 
 
 def verify_fails_at(seq: int, reason: str) -> None:

@@ -213,3 +213,19 @@ def test_an_htmx_partial_for_another_clinics_alert_is_a_404_and_a_denied_row(
     (row,) = request_rows(response)
     assert (row.outcome, row.action, row.client_id) == (Outcome.DENIED, Action.CHANGE, None)
     assert row.target == f"alert_acknowledge alert_id={alert.pk}"
+
+
+def test_a_page_refused_for_want_of_the_second_factor_is_denied_not_read(client, world):
+    """Requirement 12: someone who knew only the password and was sent to the code page saw
+    nothing, so their row says denied, never a read of the client they asked for."""
+    from tests.accounts.helpers import authenticator_for, password_step
+
+    authenticator_for(world.clinician)
+    password_step(client, world.clinician)
+    client_id = world.case.participants.get().client_id
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(reverse("client_detail", args=[client_id]), headers=headers)
+        assert response.status_code in (200, 302)
+        assert "client_detail" not in response.content.decode()
+        (row,) = request_rows(response)
+        assert (row.outcome, row.user_id) == (Outcome.DENIED, world.clinician.pk)

@@ -73,3 +73,29 @@ def test_ending_and_revoking_are_audited(world: ClinicWorld, login) -> None:
     targets = {(r.target, r.user_id, r.client_id) for r in break_glass_rows()}
     assert ("breakglass_end", world.clinician.pk, ended.client_id) in targets
     assert ("breakglass_revoke", world.admin.pk, revoked.client_id) in targets
+
+
+def test_pages_open_only_through_a_grant_are_flagged_even_for_a_partner(
+    world: ClinicWorld, login
+) -> None:
+    """Requirement 4: a grant for one partner of a couple also opens the couple's case and the
+    other partner's page; every such read is flagged, while the person's own clients are not."""
+    from tests.audit.helpers import request_rows
+    from tests.factories import make_case
+
+    couple = make_case(world.colleague, kind="couple")
+    first, second = (p.client for p in couple.participants.order_by("pk"))
+    grant_for(world.clinician, first)
+    http = login(world.clinician)
+    own = world.case.participants.get().client_id
+    for url in (
+        reverse("client_detail", args=[first.pk]),
+        reverse("client_detail", args=[second.pk]),
+        reverse("case_detail", args=[couple.pk]),
+    ):
+        response = http.get(url)
+        assert response.status_code == 200, url
+        (row,) = request_rows(response)
+        assert row.flagged, url
+    (own_row,) = request_rows(http.get(reverse("client_detail", args=[own])))
+    assert not own_row.flagged
