@@ -162,7 +162,7 @@ def raw_value(column: Column, pk: Any) -> str:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {quote(column.column)} FROM {quote(column.table)} "  # noqa: S608
+            f"SELECT {quote(column.column)} FROM {quote(column.table)} "
             f"WHERE {quote(column.pk)} = %s",
             [pk],
         )
@@ -173,7 +173,7 @@ def set_raw_value(column: Column, pk: Any, value: str) -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {quote(column.table)} SET {quote(column.column)} = %s "  # noqa: S608
+            f"UPDATE {quote(column.table)} SET {quote(column.column)} = %s "
             f"WHERE {quote(column.pk)} = %s",
             [value, pk],
         )
