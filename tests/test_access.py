@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from reattune.alerts.models import Alert
 from reattune.alerts.services import alerts_raise_for_session
+from reattune.audit.models import AuditEvent, Outcome
+from reattune.audit.routes import NOT_CLIENT_DATA
 from reattune.checks.models import CheckLink, Response
 from reattune.checks.services import check_link_create
 from reattune.clinics.models import Supervision
@@ -310,10 +312,22 @@ def test_nobody_reaches_another_clinics_objects(client, world, other_world, who)
         for method in (client.get, client.post):
             response = method(url)
             assert response.status_code in (404, 405), f"{who} {method.__name__} {url}"
-    for _, url in query_urls(ids):
+            assert_denied_row(response, pattern.name)
+    for name, url in query_urls(ids):
         for method in (client.get, client.post):
             response = method(url)
             assert response.status_code == 404, f"{who} {method.__name__} {url}"
+            assert_denied_row(response, name)
+
+
+def assert_denied_row(response, name: str | None) -> None:
+    """Requirement 2 (issue 6): the refusal is one "denied" audit row that names no client of
+    the other clinic (pages with no client data, such as a measure's definition, write none)."""
+    rows = list(AuditEvent.objects.filter(request_id=response["X-Request-ID"]))
+    if name in NOT_CLIENT_DATA:
+        assert rows == [], name
+        return
+    assert [(r.outcome, r.client_id) for r in rows] == [(Outcome.DENIED, None)], name
 
 
 def test_a_clinician_cannot_reach_a_colleagues_caseload(client, world):
