@@ -69,8 +69,10 @@ def test_a_session_used_within_15_minutes_carries_on(login, world: ClinicWorld) 
     """Requirement 8"""
     client = login(world.clinician)
     _age(client, idle_minutes=14)
+    before = time.time()
     assert client.get(reverse("client_list")).status_code == 200
-    assert time.time() - client.session[SEEN] < 5
+    # The request counted as activity: the idle clock restarted during it.
+    assert before <= client.session[SEEN] <= time.time()
 
 
 def test_the_idle_limit_is_configurable(login, world: ClinicWorld, settings) -> None:
