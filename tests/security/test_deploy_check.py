@@ -36,7 +36,13 @@ STRONG_KEY = secrets.token_urlsafe(60)
 
 
 def production_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REATTUNE_")}
+    # The browser tests lift Django's async-safety check for the rest of the test session
+    # (tests/browser/conftest.py); a real server never has that variable, so neither does this.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("REATTUNE_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env |= {
         "DJANGO_SETTINGS_MODULE": "reattune.settings",
         "REATTUNE_DATA_DIR": str(data_dir),
