@@ -32,7 +32,10 @@ def username_of(request: HttpRequest, credentials: dict[str, Any] | None) -> str
     raw = (credentials or {}).get("username")
     if raw is None:
         raw = request.POST.get(settings.AXES_USERNAME_FORM_FIELD, "")
-    return str(raw).strip().lower()
+    # django-axes keeps it in a 255-character column; an email is at most 254, so anything
+    # longer is no account's and is counted by its first 254 characters (PostgreSQL would
+    # refuse the longer value outright, turning a typo into a server error).
+    return str(raw).strip().lower()[:254]
 
 
 def lockout_message() -> str:
