@@ -28,8 +28,8 @@ from reattune.backups.manifest import (
     sha256_of,
     state_differences,
 )
+from reattune.vault.keys import KEY_FILE_NAME
 
-KEYS_FILE_NAME = "encryption-keys"
 KEYS_FROM_ENVIRONMENT = "the REATTUNE_ENCRYPTION_KEYS variable"
 KEY_REMINDER = (
     "This backup does not contain the encryption key ({keys}). Without the key the encrypted "
@@ -147,7 +147,7 @@ def keys_location() -> str:
     key_file = getattr(settings, "ENCRYPTION_KEY_FILE", None)
     if key_file == "":
         return KEYS_FROM_ENVIRONMENT
-    return str(key_file or Path(settings.DATA_DIR) / KEYS_FILE_NAME)
+    return str(key_file or Path(settings.DATA_DIR) / KEY_FILE_NAME)
 
 
 def backup_restore(*, backup: Path, force: bool = False) -> RestoreDone:
