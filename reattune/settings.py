@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "ninja",
     "reattune.audit",
     "reattune.accounts",
     "reattune.vault",
@@ -64,6 +65,10 @@ INSTALLED_APPS = [
     "reattune.learning",
     "reattune.reviews",
     "reattune.reports",
+    "reattune.api",
+    "reattune.fhir",
+    "reattune.imports",
+    "reattune.exports",
     "reattune.demo",
     "reattune.core",
 ]

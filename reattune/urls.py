@@ -29,5 +29,9 @@ urlpatterns = [
     path("account/", include("reattune.accounts.urls")),
     path("audit/", include("reattune.audit.urls")),
     path("break-glass/", include("reattune.breakglass.urls")),
+    path("imports/", include("reattune.imports.urls")),
+    path("exports/", include("reattune.exports.urls")),
+    # The JSON API (api/v1/) and the clinic admin's token pages.
+    path("", include("reattune.api.urls")),
     path("health/", health, name="health"),
 ]

@@ -74,11 +74,25 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         return self.filter(session__case_id__in=visible_case_ids(user))
 
 
+class ResponseSource(models.TextChoices):
+    CHECK_LINK = "check_link", "The client's check link"
+    API = "api", "The JSON API"
+    FHIR = "fhir", "A FHIR QuestionnaireResponse"
+    IMPORT = "import", "Imported history"
+
+
 class Response(models.Model):
     """One measure's answers from one participant after one session, scored on arrival."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="responses")
-    link = models.ForeignKey(CheckLink, on_delete=models.PROTECT, related_name="responses")
+    # Empty for answers that did not come through a link: imported history, or a record
+    # system sending what the client answered there.
+    link = models.ForeignKey(
+        CheckLink, on_delete=models.PROTECT, related_name="responses", null=True, blank=True
+    )
+    source = models.CharField(
+        max_length=20, choices=ResponseSource.choices, default=ResponseSource.CHECK_LINK
+    )
     session = models.ForeignKey(TherapySession, on_delete=models.PROTECT, related_name="responses")
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="responses")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="responses")

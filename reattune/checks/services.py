@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from reattune.cases.models import Attendance, Participant, TherapySession
-from reattune.checks.models import CheckLink, Response
+from reattune.checks.models import CheckLink, Response, ResponseSource
 from reattune.clinics.models import User
 from reattune.measures.definitions import AnswerError, MeasureDefinition
 from reattune.measures.models import MeasureSchedule
@@ -186,6 +186,61 @@ def check_response_submit(
         # Another link for the same session and person already brought these answers.
         raise LinkProblem(LINK_USED, status=200) from None
     if raise_alerts:
+        transaction.on_commit(lambda: _raise_alerts(responses))
+    return responses
+
+
+class CannotStoreAnswers(Exception):
+    """Answers sent by a record system or the API that cannot be stored; the message says why
+    in words a developer or clinician understands."""
+
+
+def responses_store(
+    *,
+    session: TherapySession,
+    participant: Participant,
+    by_measure: dict[str, dict[str, Any]],
+    source: str,
+    raise_alerts: bool = True,
+) -> list[Response]:
+    """Store answers a client gave somewhere other than their check link (the API, a FHIR
+    QuestionnaireResponse), cleaned already with `MeasureDefinition.clean_answers`. Scored and
+    judged exactly like a link's; the participant's open link for the session, if any, is
+    claimed in the same transaction so the client is not asked twice. One set per measure per
+    session: a second is refused with CannotStoreAnswers and the first is kept."""
+    if source not in ResponseSource.values or source == ResponseSource.CHECK_LINK:
+        raise ValueError(f"not a source for answers without a link: {source!r}")
+    if participant.case_id != session.case_id:
+        raise CannotStoreAnswers("That person is not part of this session's case.")
+    if session.attendance != Attendance.ATTENDED:
+        raise CannotStoreAnswers(SESSION_NOT_ATTENDED)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            link = current_link(session, participant)
+            if link is not None:
+                CheckLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=now)
+            responses = [
+                Response.objects.create(
+                    clinic_id=session.case.clinic_id,
+                    link=link,
+                    source=source,
+                    session=session,
+                    participant=participant,
+                    client_id=participant.client_id,
+                    measure_id=definition.id,
+                    measure_version=definition.version,
+                    answers=answers,
+                    total=(score := definition.score(answers)).total,
+                    subscales=score.subscales,
+                    submitted_at=now,
+                )
+                for measure_id, answers in by_measure.items()
+                for definition in [get_definition(measure_id)]
+            ]
+    except IntegrityError:
+        raise CannotStoreAnswers(ALREADY_ANSWERED) from None
+    if raise_alerts and responses:
         transaction.on_commit(lambda: _raise_alerts(responses))
     return responses
 
