@@ -295,6 +295,10 @@ MEASURES_DIR = env_str("REATTUNE_MEASURES_DIR", "")
 ETHICS_DIR = env_str("REATTUNE_ETHICS_DIR", "")
 BASE_URL = env_str("REATTUNE_BASE_URL", "")
 
+# The JSON API (docs/api.md): requests per token per minute, and the largest body it reads.
+API_RATE_PER_MINUTE = env_int("REATTUNE_API_RATE_PER_MINUTE", 120, minimum=1)
+API_MAX_BODY_BYTES = env_int("REATTUNE_API_MAX_BODY_BYTES", 1_000_000, minimum=1024)
+
 
 # Encryption at rest (docs/encryption.md). Free text is sealed under these keys, never under
 # SECRET_KEY: REATTUNE_ENCRYPTION_KEYS ("id:key,id:key", the first seals new text) or, when it is

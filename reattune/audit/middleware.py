@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.db import DatabaseError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from reattune.audit import log
@@ -40,6 +40,15 @@ UNAVAILABLE = (
 )
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DENIED_STATUSES = frozenset({401, 403, 404, 405, 410})
+# The JSON API (reattune/api/): its URL namespace, and the statuses that refuse a request
+# (too many requests and too large a body too, beyond the pages' DENIED_STATUSES).
+API_NAMESPACE = "api-v1"
+API_REFUSALS = DENIED_STATUSES | {413, 429}
+NO_API_TOKEN = "API request without a known token"  # noqa: S105 - a label
+API_UNAVAILABLE = (
+    "The request was refused because access could not be recorded in the audit log. Nothing "
+    "was changed. Retry after a few seconds (Retry-After)."
+)
 
 
 class _Unrecorded(Exception):
@@ -104,6 +113,9 @@ def write_request_row(request: HttpRequest, response: HttpResponse) -> None:
     match = request.resolver_match
     if match is None:
         return  # no such page: nothing was shown
+    if match.namespace == API_NAMESPACE:
+        write_api_row(request, response)
+        return
     route = route_for(match.url_name)
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
@@ -127,6 +139,39 @@ def write_request_row(request: HttpRequest, response: HttpResponse) -> None:
         target=target_of(match.url_name or match.view_name, ids, match.kwargs),
         request=request,
         flagged=flagged,
+    )
+
+
+def write_api_row(request: HttpRequest, response: HttpResponse) -> None:
+    """An API request's row: no user, but the token by name (its label), the token's clinic,
+    and the client or case the request was about, looked up inside that clinic only. A
+    request without a valid token is recorded too, as denied, naming no clinic."""
+    match = request.resolver_match
+    assert match is not None
+    route = route_for(match.url_name)
+    if route is None:
+        return  # the OpenAPI description: no client data
+    from reattune.api.auth import token_named
+
+    token = getattr(request, "api_token", None) or token_named(request)
+    clinic_id = getattr(token, "clinic_id", None)
+    label = NO_API_TOKEN
+    if token is not None:
+        label = token.label if token.is_live else f"{token.label} (revoked)"
+    ids = {**ids_in(request, match.kwargs), **getattr(request, "audit_ids", {})}
+    subject = subject_of(ids, clinic_id) if clinic_id is not None else NOBODY
+    refused = response.status_code in API_REFUSALS
+    log.record(
+        category=route.category,
+        action=route.action_for(request.method or "GET"),
+        outcome=Outcome.DENIED if refused else outcome_of(response.status_code),
+        user=None,
+        user_label=label,
+        client_id=subject.client_id,
+        case_id=subject.case_id,
+        clinic_id=clinic_id,
+        target=target_of(match.url_name or match.view_name, ids, match.kwargs),
+        request=request,
     )
 
 
@@ -173,12 +218,17 @@ def target_of(name: str, ids: dict[str, int], kwargs: dict[str, object]) -> str:
 
 
 def unavailable(request: HttpRequest) -> HttpResponse:
-    """The plain page shown when the audit row cannot be written: no data at all."""
+    """The plain page shown when the audit row cannot be written: no data at all (for the
+    API, its JSON error shape)."""
     _drop_messages(request)
-    response = HttpResponse(
-        render_to_string("audit/unavailable.html", {"message": UNAVAILABLE}),
-        status=503,
-    )
+    if request.resolver_match is not None and request.resolver_match.namespace == API_NAMESPACE:
+        error = {"code": "audit_unavailable", "message": API_UNAVAILABLE, "details": []}
+        response: HttpResponse = JsonResponse({"error": error}, status=503)
+    else:
+        response = HttpResponse(
+            render_to_string("audit/unavailable.html", {"message": UNAVAILABLE}),
+            status=503,
+        )
     response["Cache-Control"] = "no-store"
     response["Retry-After"] = "5"
     response.audit_unavailable = True  # type: ignore[attr-defined]

@@ -1,0 +1,293 @@
+"""What a record system or scheduler does through the API, end to end."""
+
+from __future__ import annotations
+
+from django.test import Client as HttpClient
+
+from reattune.alerts.models import Alert
+from reattune.api.endpoints.cases import UNKNOWN_CLINICIANS
+from reattune.api.endpoints.sessions import CASE_CLOSED, NOT_ATTENDED
+from reattune.cases.models import Case, Client
+from reattune.cases.services import CLIENT_CODE_TAKEN
+from reattune.checks.models import CheckLink, Response
+from reattune.checks.services import ALREADY_ANSWERED
+from reattune.measures.registry import get_definition
+from tests.api.conftest import Api, Stocked, phq9
+
+
+def test_a_client_is_added_and_read_back(api: Api) -> None:
+    made = api.post(
+        "clients", {"code": "EHR-1", "name": "Sam Example", "date_of_birth": "1990-04-01"}
+    )
+    assert made.status_code == 201
+    body = made.json()
+    assert (body["code"], body["name"], body["date_of_birth"]) == (
+        "EHR-1",
+        "Sam Example",
+        "1990-04-01",
+    )
+    assert api.get(f"clients/{body['id']}").json() == body
+    assert Client.objects.get(pk=body["id"]).clinic_id == api.token.clinic_id
+
+
+def test_a_clients_code_is_unique_in_the_clinic_whatever_its_case(api: Api) -> None:
+    api.post("clients", {"code": "EHR-2"})
+    response = api.post("clients", {"code": "ehr-2"})
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == CLIENT_CODE_TAKEN.format(code="ehr-2")
+    assert response.json()["error"]["details"][0]["loc"] == ["body", "code"]
+
+
+def test_a_client_is_found_by_code(api: Api) -> None:
+    api.post("clients", {"code": "EHR-3"})
+    body = api.get("clients", code="ehr-3").json()
+    assert [c["code"] for c in body["items"]] == ["EHR-3"]
+
+
+def test_an_email_that_is_not_one_is_refused(api: Api) -> None:
+    response = api.post("clients", {"code": "EHR-4", "email": "not an email"})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["loc"] == ["body", "email"]
+
+
+def test_a_couple_case_is_opened_with_labels_and_a_clinician(api: Api, world) -> None:
+    a = api.post("clients", {"code": "CPL-A"}).json()["id"]
+    b = api.post("clients", {"code": "CPL-B"}).json()["id"]
+    response = api.post(
+        "cases",
+        {
+            "kind": "couple",
+            "client_ids": [a, b],
+            "labels": ["Partner A", "Partner B"],
+            "clinician_ids": [world.clinician.pk],
+        },
+    )
+    assert response.status_code == 201
+    case = response.json()
+    assert [(p["client_id"], p["label"]) for p in case["participants"]] == [
+        (a, "Partner A"),
+        (b, "Partner B"),
+    ]
+    assert case["clinician_ids"] == [world.clinician.pk]
+    assert api.get(f"cases/{case['id']}").json() == case
+    assert [c["id"] for c in api.get("cases", client_id=a).json()["items"]] == [case["id"]]
+
+
+def test_a_couple_case_needs_two_clients(api: Api) -> None:
+    a = api.post("clients", {"code": "CPL-C"}).json()["id"]
+    response = api.post("cases", {"kind": "couple", "client_ids": [a]})
+    assert response.status_code == 422
+    assert "at least 2" in response.json()["error"]["message"]
+
+
+def test_a_case_with_an_unknown_clinician_says_which(api: Api) -> None:
+    a = api.post("clients", {"code": "CPL-D"}).json()["id"]
+    response = api.post("cases", {"client_ids": [a], "clinician_ids": [987654]})
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == UNKNOWN_CLINICIANS.format(ids="987654")
+
+
+def test_a_scheduled_session_returns_each_participants_check_link(api: Api, world) -> None:
+    response = api.post("sessions", {"case_id": world.case.pk, "date": "2026-01-12"})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["number"] == 2
+    (entry,) = body["check_links"]
+    participant = world.case.participants.get()
+    assert (entry["participant_id"], entry["client_id"]) == (participant.pk, participant.client_id)
+    assert entry["problem"] == ""
+    link = CheckLink.objects.get(session_id=body["id"])
+    assert entry["url"] == f"http://testserver/c/{link.token}/"
+    assert entry["measure_ids"] == link.measure_ids
+    # The link is the client's real check form.
+    assert HttpClient().get(entry["url"].removeprefix("http://testserver")).status_code == 200
+
+
+def test_a_missed_session_is_recorded_without_a_link(api: Api, world) -> None:
+    body = api.post(
+        "sessions", {"case_id": world.case.pk, "date": "2026-01-12", "attendance": "no_show"}
+    ).json()
+    assert body["check_links"][0]["url"] is None
+    assert body["check_links"][0]["problem"] == NOT_ATTENDED
+    assert not CheckLink.objects.filter(session_id=body["id"]).exists()
+
+
+def test_a_session_number_already_taken_is_a_conflict(api: Api, world) -> None:
+    response = api.post("sessions", {"case_id": world.case.pk, "date": "2026-01-12", "number": 1})
+    assert response.status_code == 409
+    assert response.json()["error"]["details"][0]["loc"] == ["body", "number"]
+
+
+def test_a_closed_case_takes_no_sessions(api: Api, world) -> None:
+    Case.objects.filter(pk=world.case.pk).update(closed_on="2026-11-01", opened_on="2026-01-01")
+    response = api.post("sessions", {"case_id": world.case.pk, "date": "2026-01-12"})
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == CASE_CLOSED
+
+
+def test_submitted_answers_are_scored_like_the_check_link_and_use_up_its_link(
+    api: Api, world
+) -> None:
+    session = api.post("sessions", {"case_id": world.case.pk, "date": "2026-01-12"}).json()
+    participant_id = session["check_links"][0]["participant_id"]
+    answers = phq9(q1=3, q2=2, q9=1)
+    response = api.post(
+        "responses",
+        {
+            "session_id": session["id"],
+            "participant_id": participant_id,
+            "answers": {"phq9": answers},
+        },
+    )
+    assert response.status_code == 201
+    (stored,) = response.json()
+    assert stored["total"] == get_definition("phq9").score(answers).total == 6
+    assert stored["source"] == "api"
+    assert stored["answers"] == answers
+    assert Response.objects.get(pk=stored["id"]).total == 6
+    assert CheckLink.objects.get(session_id=session["id"]).used_at is not None
+    assert api.get(f"responses/{stored['id']}").json() == stored
+
+
+def test_a_second_set_of_answers_is_a_conflict_and_the_first_is_kept(
+    api: Api, world, stocked: Stocked
+) -> None:
+    response = api.post(
+        "responses",
+        {
+            "session_id": stocked.session_id,
+            "participant_id": stocked.participant_id,
+            "answers": {"phq9": phq9(q1=3)},
+        },
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == ALREADY_ANSWERED
+    assert Response.objects.get(pk=stocked.response_id).total == 1
+
+
+def test_answers_out_of_range_name_each_item(api: Api, world) -> None:
+    participant = world.case.participants.get()
+    response = api.post(
+        "responses",
+        {
+            "session_id": world.session.pk,
+            "participant_id": participant.pk,
+            "answers": {"phq9": phq9(q1=7) | {"q2": "often"}},
+        },
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_answers"
+    assert {tuple(d["loc"]) for d in error["details"]} == {
+        ("body", "answers", "phq9", "q1"),
+        ("body", "answers", "phq9", "q2"),
+    }
+    assert not Response.objects.filter(session=world.session).exists()
+
+
+def test_an_unknown_measure_is_refused_with_the_known_ones(api: Api, world) -> None:
+    participant = world.case.participants.get()
+    response = api.post(
+        "responses",
+        {"session_id": world.session.pk, "participant_id": participant.pk, "answers": {"bdi": {}}},
+    )
+    assert response.status_code == 422
+    assert "phq9" in response.json()["error"]["message"]
+
+
+def test_a_participant_of_another_case_is_refused(api: Api, world) -> None:
+    other = world.trainee_case.participants.get()
+    response = api.post(
+        "responses",
+        {"session_id": world.session.pk, "participant_id": other.pk, "answers": {"phq9": phq9()}},
+    )
+    assert response.status_code == 422
+
+
+def test_alerts_are_read_and_acknowledged_without_naming_a_person(
+    api: Api, stocked: Stocked
+) -> None:
+    listed = api.get("alerts", status="open").json()
+    assert stocked.alert_id in [a["id"] for a in listed["items"]]
+    response = api.post(f"alerts/{stocked.alert_id}/acknowledge")
+    assert response.status_code == 200
+    assert response.json()["status"] == "acknowledged"
+    alert = Alert.objects.get(pk=stocked.alert_id)
+    assert (alert.status, alert.acknowledged_by_id) == ("acknowledged", None)
+    assert alert.acknowledged_at is not None
+    # Again: unchanged, so a retry is harmless.
+    assert api.post(f"alerts/{stocked.alert_id}/acknowledge").json() == response.json()
+    assert api.get(f"alerts/{stocked.alert_id}").json() == response.json()
+
+
+def test_a_read_only_token_cannot_acknowledge(world, api_for, stocked: Stocked) -> None:
+    reader = api_for(world, scopes=("read",))
+    assert reader.post(f"alerts/{stocked.alert_id}/acknowledge").status_code == 403
+    assert Alert.objects.get(pk=stocked.alert_id).status == "open"
+
+
+def test_repairs_are_read(api: Api, stocked: Stocked) -> None:
+    listed = api.get("repairs", case_id=stocked.case_id).json()
+    assert [r["id"] for r in listed["items"]] == [stocked.repair_id]
+    one = api.get(f"repairs/{stocked.repair_id}").json()
+    assert (one["case_id"], one["client_id"], one["status"]) == (
+        stocked.case_id,
+        stocked.client_id,
+        "open",
+    )
+
+
+def test_a_cases_signals_are_the_detection_engines_reading(api: Api, stocked: Stocked) -> None:
+    signals = api.get(f"cases/{stocked.case_id}/signals").json()
+    stored = set(Alert.objects.filter(case_id=stocked.case_id).values_list("signal", flat=True))
+    assert stored and stored <= {s["signal"] for s in signals}
+    assert all(s["participant_id"] == stocked.participant_id for s in signals)
+
+
+def test_lists_come_in_pages_with_a_count_and_links(api: Api) -> None:
+    for n in range(5):
+        api.post("clients", {"code": f"PG-{n}"})
+    first = api.get("clients", limit=2).json()
+    total = first["count"]
+    assert total >= 5 and len(first["items"]) == 2 and first["previous"] is None
+    assert first["next"].startswith("http://testserver/api/v1/clients?")
+    seen = [c["id"] for c in first["items"]]
+    page = first
+    while page["next"]:
+        page = api.http.get(page["next"], headers=api.headers()).json()
+        seen += [c["id"] for c in page["items"]]
+    assert len(seen) == len(set(seen)) == total
+    assert page["previous"] is not None
+
+
+def test_a_page_size_over_the_maximum_is_refused(api: Api) -> None:
+    response = api.get("clients", limit=101)
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["loc"] == ["query", "limit"]
+
+
+def test_the_openapi_description_is_served_without_a_token() -> None:
+    response = HttpClient().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    description = response.json()
+    assert description["info"]["version"] == "1"
+    assert "/api/v1/clients" in description["paths"]
+
+
+def test_the_interactive_docs_page_is_served_without_a_token() -> None:
+    response = HttpClient().get("/api/v1/docs")
+    assert response.status_code == 200
+    assert b"swagger-ui-bundle.js" in response.content
+
+
+def test_the_apis_root_says_where_its_description_is() -> None:
+    response = HttpClient().get("/api/v1/")
+    assert response.status_code == 200
+    assert response.json()["openapi"] == "http://testserver/api/v1/openapi.json"
+
+
+def test_any_other_path_under_the_api_is_a_json_404_even_with_a_newline_in_it(api: Api) -> None:
+    for path in ["nothing/here", "cases/%0Aabc/signals", "clients/abc"]:
+        response = api.http.get(f"/api/v1/{path}", headers=api.headers())
+        assert response.status_code == 404, path
+        assert response.json()["error"]["code"] == "not_found"
