@@ -1,0 +1,106 @@
+"""Whatever a record system sends, the submission answers with a stored response or an
+OperationOutcome, never a server error (hypothesis over bodies and their parts)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reattune.checks.models import Response
+from reattune.fhir.outcome import FhirProblem, operation_outcome
+from reattune.fhir.submit import questionnaire_response_submit
+from tests.fhir.helpers import PHQ9, submission, validate_r4
+
+pytestmark = pytest.mark.django_db
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+FIELDS = ["resourceType", "questionnaire", "status", "subject", "encounter", "item", "meta"]
+ITEM_FIELDS = ["linkId", "answer", "item", "text"]
+ANSWER_FIELDS = ["valueCoding", "valueInteger", "valueBoolean", "valueString", "valueDecimal"]
+QUIET = settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def outcome_or_stored(
+    clinic: Any, body: bytes, content_type: str = "application/fhir+json"
+) -> None:
+    try:
+        questionnaire_response_submit(clinic=clinic, body=body, content_type=content_type)
+    except FhirProblem as problem:
+        assert 400 <= problem.status < 500
+        validate_r4(operation_outcome(problem.issues))
+        assert all(issue.diagnostics for issue in problem.issues)
+
+
+@QUIET
+@given(body=st.binary(max_size=200) | JSON_VALUES.map(lambda v: json.dumps(v).encode()))
+def test_any_body_at_all_is_answered_with_an_outcome(world, body):
+    outcome_or_stored(world.clinic, body)
+    assert not Response.objects.exists()
+
+
+@QUIET
+@given(content_type=st.text(max_size=60))
+def test_any_content_type_is_answered_with_an_outcome_or_taken(world, content_type):
+    body = json.dumps({"resourceType": "QuestionnaireResponse", "status": "in-progress"})
+    outcome_or_stored(world.clinic, body.encode(), content_type)
+
+
+@QUIET
+@given(field=st.sampled_from(FIELDS), value=JSON_VALUES)
+def test_any_value_in_any_top_level_field_is_answered_with_an_outcome(world, field, value):
+    body = valid_body(world)
+    body[field] = value
+    outcome_or_stored(world.clinic, json.dumps(body).encode())
+    Response.objects.all().delete()
+
+
+@QUIET
+@given(
+    index=st.integers(min_value=0, max_value=9),
+    field=st.sampled_from(ITEM_FIELDS),
+    value=JSON_VALUES,
+    answer_field=st.sampled_from(ANSWER_FIELDS),
+    answer_value=JSON_VALUES,
+)
+def test_any_value_in_an_item_or_its_answer_is_answered_with_an_outcome(
+    world, index, field, value, answer_field, answer_value
+):
+    body = valid_body(world)
+    body["item"][index][field] = value
+    if isinstance(body["item"][index].get("answer"), list):
+        body["item"][index]["answer"] = [{answer_field: answer_value}]
+    outcome_or_stored(world.clinic, json.dumps(body).encode())
+    Response.objects.all().delete()
+
+
+def valid_body(world: Any) -> dict[str, Any]:
+    return submission(
+        PHQ9,
+        measure_id="phq9",
+        session=world.session,
+        participant=world.case.participants.get(),
+    )
+
+
+@pytest.mark.parametrize("depth", [500, 990, 5000, 100_000])
+def test_deeply_nested_json_is_an_outcome(world, depth):
+    body = '{"resourceType": "QuestionnaireResponse", "item": ' + "[" * depth + "]" * depth + "}"
+    with pytest.raises(FhirProblem) as caught:
+        questionnaire_response_submit(
+            clinic=world.clinic, body=body.encode(), content_type="application/fhir+json"
+        )
+    assert caught.value.status == 400
