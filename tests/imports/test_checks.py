@@ -1,0 +1,154 @@
+"""The import's own checks: what detection reads but the web app cannot store, each by line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reattune.imports import checks
+from reattune.imports.plan import ImportRefused, import_plan
+from tests.factories import ClinicWorld
+from tests.imports.helpers import write_rows
+
+PHQ9 = {"measure": "phq9", "total": "10"}
+
+
+def _refusal(world: ClinicWorld, path: Path) -> list[str]:
+    with pytest.raises(ImportRefused) as refused:
+        import_plan(clinic=world.clinic, path=path)
+    return str(refused.value).splitlines()
+
+
+def test_a_total_that_is_not_whole_is_refused_by_line(world: ClinicWorld, tmp_path: Path) -> None:
+    path = write_rows(
+        tmp_path / "in.csv",
+        [
+            {"client_id": "n1", "session": 1, **PHQ9},
+            {"client_id": "n1", "session": 2, "measure": "phq9", "total": "9.5"},
+        ],
+    )
+    message = checks.TOTAL_NOT_WHOLE.replace("{}", "9.5")
+    assert _refusal(world, path) == [f"{path}, line 3: {message}"]
+
+
+def test_a_missed_session_with_a_total_is_refused(world: ClinicWorld, tmp_path: Path) -> None:
+    path = write_rows(
+        tmp_path / "in.csv",
+        [{"client_id": "n1", "session": 1, **PHQ9, "attendance": "no_show"}],
+    )
+    message = checks.MISSED_WITH_TOTAL.replace("{}", "no_show")
+    assert _refusal(world, path) == [f"{path}, line 2: {message}"]
+
+
+def test_one_session_with_two_attendances_names_the_first_line(
+    world: ClinicWorld, tmp_path: Path
+) -> None:
+    path = write_rows(
+        tmp_path / "in.csv",
+        [
+            {"client_id": "n1", "session": 1, **PHQ9},
+            {"client_id": "n1", "session": 2, "measure": "phq9", "attendance": "cancelled"},
+            {"client_id": "n1", "session": 2, "measure": "gad7", "total": "3"},
+        ],
+    )
+    assert _refusal(world, path) == [
+        f"{path}, line 4: session 2 of client n1 is attended here but cancelled on line 3: "
+        "a session has one attendance"
+    ]
+
+
+def test_a_client_both_joint_and_individual_is_refused(world: ClinicWorld, tmp_path: Path) -> None:
+    path = write_rows(
+        tmp_path / "in.csv",
+        [
+            {"client_id": "k1", "session": 1, **PHQ9},
+            {
+                "client_id": "k1",
+                "participant_id": "p1",
+                "session": 1,
+                "measure": "gad7",
+                "total": "3",
+            },
+        ],
+    )
+    assert _refusal(world, path) == [
+        f"{path}, line 3: client k1 has rows with participant_id and rows without it (line 2): "
+        "a client_id is either one person's case or a joint case"
+    ]
+
+
+def test_codes_that_differ_only_in_case_are_one_client(world: ClinicWorld, tmp_path: Path) -> None:
+    path = write_rows(
+        tmp_path / "in.csv",
+        [{"client_id": "ab1", "session": 1, **PHQ9}, {"client_id": "AB1", "session": 1, **PHQ9}],
+    )
+    assert _refusal(world, path) == [
+        f"{path}, line 3: client_id 'AB1' and 'ab1' (line 2) are one client in Reattune, "
+        "where codes ignore case"
+    ]
+
+
+def test_dates_must_be_dates_and_agree_within_a_session(world: ClinicWorld, tmp_path: Path) -> None:
+    path = write_rows(
+        tmp_path / "in.csv",
+        [
+            {"client_id": "n1", "session": 1, "date": "2024-02-01", **PHQ9},
+            {
+                "client_id": "n1",
+                "session": 1,
+                "date": "2024-02-03",
+                "measure": "gad7",
+                "total": "2",
+            },
+            {"client_id": "n1", "session": 2, "date": "3 Feb", **PHQ9},
+        ],
+    )
+    assert _refusal(world, path) == [
+        f"{path}, line 3: session 1 of client n1 is dated 2024-02-03 here but 2024-02-01 on line 2",
+        f"{path}, line 4: date '3 Feb' is not a date written as YYYY-MM-DD",
+    ]
+
+
+def test_a_code_too_long_for_reattune_is_refused(world: ClinicWorld, tmp_path: Path) -> None:
+    long = "x" * 38
+    path = write_rows(
+        tmp_path / "in.csv",
+        [{"client_id": long, "participant_id": "p1", "session": 1, **PHQ9}],
+    )
+    message = checks.CODE_TOO_LONG.replace("{}", f"{long}/p1")
+    assert _refusal(world, path) == [f"{path}, line 2: {message}"]
+
+
+def test_a_clinician_email_must_be_someone_in_this_clinic(
+    world: ClinicWorld, other_world: ClinicWorld, tmp_path: Path
+) -> None:
+    columns = ("client_id", "session", "measure", "total", "clinician_email")
+    path = write_rows(
+        tmp_path / "in.csv",
+        [
+            {"client_id": "n1", "session": 1, **PHQ9, "clinician_email": world.clinician.email},
+            {
+                "client_id": "n2",
+                "session": 1,
+                **PHQ9,
+                "clinician_email": other_world.clinician.email,
+            },
+        ],
+        columns,
+    )
+    assert _refusal(world, path) == [
+        f"{path}, line 3: no one in this clinic has the email '{other_world.clinician.email}'"
+    ]
+
+
+def test_only_the_first_ten_lines_are_shown_with_a_count_of_the_rest(
+    world: ClinicWorld, tmp_path: Path
+) -> None:
+    rows = [
+        {"client_id": f"n{n}", "session": 1, "measure": "phq9", "total": "1.5"} for n in range(13)
+    ]
+    lines = _refusal(world, write_rows(tmp_path / "in.csv", rows))
+    assert len(lines) == 11
+    assert lines[0].endswith("line 2: " + checks.TOTAL_NOT_WHOLE.replace("{}", "1.5"))
+    assert lines[-1].endswith(": and 3 more rows with problems, not shown; fix these first")
