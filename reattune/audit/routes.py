@@ -129,6 +129,49 @@ ROUTES: dict[str, Route] = {
     # The audit log itself.
     "audit_log": Route(Category.AUDIT, Action.READ, Action.READ),
     "audit_export": Route(Category.AUDIT, Action.EXPORT, Action.EXPORT),
+    # Exports and erasure (reattune/exports): the clinic's answers as CSV or FHIR, one client's
+    # data for an access request, and erasing one client's data (which also writes its own
+    # delete row naming the client, reattune/exports/erasure.py).
+    "export_home": Route(SYSTEM, Action.READ, Action.READ),
+    "export_clinic_csv": Route(R, Action.EXPORT, Action.EXPORT),
+    "export_clinic_fhir": Route(R, Action.EXPORT, Action.EXPORT),
+    "export_client": _reads(C),
+    "export_client_package": Route(C, Action.EXPORT, Action.EXPORT),
+    "client_erase": Route(C, Action.READ, Action.DELETE),
+    # The JSON API (reattune/api/): rows name the token, not a user. A path's GET and POST
+    # share one URL name (a path resolves to its first operation's name).
+    "api_clients": _creates(C),
+    "api_client": _reads(C),
+    "api_cases": _creates(C),
+    "api_case": _reads(C),
+    "api_case_signals": _reads(R),
+    "api_sessions": _creates(C),
+    "api_session": _reads(C),
+    "api_responses": _creates(R),
+    "api_response": _reads(R),
+    "api_alerts": _reads(R),
+    "api_alert": _reads(R),
+    "api_alert_acknowledge": _reads(R),
+    "api_repairs": _reads(P),
+    "api_repair": _reads(P),
+    "api_not_found": _reads(SYSTEM),
+    "api_token_list": _creates(SYSTEM),
+    "api_token_revoke": _reads(SYSTEM),
+    # FHIR (reattune/fhir/): the capability statement and the measures as Questionnaires show
+    # no client data; a QuestionnaireResponse or Observation is one stored response.
+    "fhir_metadata": _reads(SYSTEM),
+    "fhir_questionnaires": _reads(SYSTEM),
+    "fhir_questionnaire": _reads(SYSTEM),
+    "fhir_questionnaire_responses": _creates(R),
+    "fhir_questionnaire_response": _reads(R),
+    "fhir_observation": _reads(R),
+    # Importing historic scores (reattune/imports): clinic admins only. The go-ahead creates
+    # clients, cases, sessions and answers; the import also writes its own row when it ends.
+    "import_list": _creates(C),
+    "import_detail": _reads(C),
+    "import_confirm": _creates(C),
+    "import_cancel": _reads(C),
+    "import_progress": _reads(C),
 }
 
 # Pages that show no client, response, repair, supervision or report data, and why. No request
@@ -149,6 +192,9 @@ NOT_CLIENT_DATA: dict[str, str] = {
     "recovery_codes_show": "shows the person's own new recovery codes once",
     "measure_list": "the measures' published definitions",
     "measure_detail": "one measure's published definition",
+    "openapi-json": "the API's OpenAPI description (reattune/api/)",
+    "api-root": "the API's root: says where its description is",
+    "openapi-view": "the API's interactive documentation page (no client data)",
     "breakglass_request": (
         "asking for emergency access; the view writes its own flagged row for every grant and "
         "every refusal (reattune/breakglass/services.py), so a second row would only repeat it"
