@@ -115,11 +115,24 @@ def open_link(token: str) -> CheckLink:
         raise LinkProblem(LINK_EXPIRED, status=410)
     if link.session.attendance != Attendance.ATTENDED:
         raise LinkProblem(SESSION_DID_NOT_HAPPEN, status=410)
+    if not link_definitions(link):
+        raise LinkProblem(LINK_USED, status=200)
     return link
 
 
 def link_definitions(link: CheckLink) -> list[MeasureDefinition]:
-    return [get_definition(m) for m in link.measure_ids]
+    """The measures the link still asks for: a record system may already have sent some of
+    them for this session (`responses_store`), and the client is not asked twice."""
+    answered = answered_measure_ids(link.session_id, link.participant_id)
+    return [get_definition(m) for m in link.measure_ids if m not in answered]
+
+
+def answered_measure_ids(session_id: int, participant_id: int) -> set[str]:
+    return set(
+        Response.objects.filter(session_id=session_id, participant_id=participant_id).values_list(
+            "measure_id", flat=True
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -178,14 +191,22 @@ def check_response_submit(
             ).update(used_at=now)
             if not claimed:
                 raise _why_unclaimed(link)
+            # Measures sent for this session by a record system after the form was opened are
+            # kept as they came; the rest of the client's answers are stored, not refused.
+            answered = answered_measure_ids(link.session_id, link.participant_id)
             responses = [
                 _store_one(link, get_definition(measure_id), answers, now)
                 for measure_id, answers in cleaned.by_measure.items()
+                if measure_id not in answered
             ]
+            if not responses:
+                # Everything the link asks was answered by another link or a record system;
+                # leaving here undoes the claim, as a clash on the constraint below would.
+                raise LinkProblem(LINK_USED, status=200)
     except IntegrityError:
         # Another link for the same session and person already brought these answers.
         raise LinkProblem(LINK_USED, status=200) from None
-    if raise_alerts:
+    if raise_alerts and responses:
         transaction.on_commit(lambda: _raise_alerts(responses))
     return responses
 
@@ -205,8 +226,9 @@ def responses_store(
 ) -> list[Response]:
     """Store answers a client gave somewhere other than their check link (the API, a FHIR
     QuestionnaireResponse), cleaned already with `MeasureDefinition.clean_answers`. Scored and
-    judged exactly like a link's; the participant's open link for the session, if any, is
-    claimed in the same transaction so the client is not asked twice. One set per measure per
+    judged exactly like a link's. The participant's open link for the session is claimed in
+    the same transaction when these answers leave it nothing to ask; otherwise it stays open and
+    asks only for the rest, so no measure is lost or asked twice. One set per measure per
     session: a second is refused with CannotStoreAnswers and the first is kept."""
     if source not in ResponseSource.values or source == ResponseSource.CHECK_LINK:
         raise ValueError(f"not a source for answers without a link: {source!r}")
@@ -218,8 +240,11 @@ def responses_store(
     try:
         with transaction.atomic():
             link = current_link(session, participant)
-            if link is not None:
+            if link is not None and _covers(link, by_measure):
                 CheckLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=now)
+            elif link is not None:
+                # The link stays open for the measures still unanswered (link_definitions).
+                link = None
             responses = [
                 Response.objects.create(
                     clinic_id=session.case.clinic_id,
@@ -243,6 +268,12 @@ def responses_store(
     if raise_alerts and responses:
         transaction.on_commit(lambda: _raise_alerts(responses))
     return responses
+
+
+def _covers(link: CheckLink, by_measure: dict[str, dict[str, Any]]) -> bool:
+    """Whether these answers, with any stored already, leave the link nothing to ask."""
+    answered = answered_measure_ids(link.session_id, link.participant_id)
+    return set(link.measure_ids) <= answered | set(by_measure)
 
 
 def _why_unclaimed(link: CheckLink) -> LinkProblem:

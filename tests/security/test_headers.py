@@ -18,6 +18,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from reattune.api.services import token_create
 from reattune.checks.services import check_link_create
 from reattune.core.headers import PERMISSIONS_POLICY
 from tests.checks.helpers import full_check
@@ -122,6 +123,20 @@ def test_the_clients_check_link_is_never_stored_by_a_browser(world, production):
     assert_safe_headers(thanks, private=True)
     assert_safe_headers(phone.get(url, secure=True), private=True)  # used: says so
     assert_safe_headers(phone.get("/c/not-a-token/", secure=True), private=True)
+
+
+def test_the_json_api_is_never_stored_by_a_browser_or_proxy(world, production):
+    """Token-authenticated, so nobody is signed in; its answers still hold client data."""
+    _, secret = token_create(admin=world.admin, name="Record system", scopes=["read"])
+    system = Client(headers={"Authorization": f"Bearer {secret}"})
+    client_id = world.case.participants.get().client_id
+    for path in (f"/api/v1/clients/{client_id}", "/api/v1/clients", "/api/v1/cases/999999"):
+        response = system.get(path, secure=True)
+        assert response.status_code in (200, 404), path
+        assert "no-store" in response.get("Cache-Control", ""), path
+    refused = Client().get("/api/v1/clients", secure=True)
+    assert refused.status_code == 401
+    assert "no-store" in refused.get("Cache-Control", "")
 
 
 @pytest.mark.parametrize(

@@ -47,11 +47,15 @@ QUERY_PARAMETERS = {
     "end": "a date",
     "person": "a person's id",
     "client": "a client's id",
+    "url": "a FHIR Questionnaire's canonical address (a measure, never a client)",
 }
 # Views that hand the whole query string to a form or a helper, and what it reads from it.
 WHOLE_QUERY_READERS = {
     "reattune/repairs/views.py": "repair_new's starting point: ?alert=, ?response= or ?case= ids",
     "reattune/audit/views.py": "the audit filter form: two dates, a person's id, a client's id",
+    # The API's own filters (ids, and a client's code, which the access log never records: it
+    # drops every query string) carried into the next and previous page links unchanged.
+    "reattune/api/pagination.py": "the JSON API's list filters, copied into next/previous links",
 }
 # Input types a GET form may have: none of them takes free text.
 GET_INPUT_TYPES = {"hidden", "date", "number", "submit", "button", "checkbox", "radio"}

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from reattune.breakglass.models import Grant
 from reattune.checks.models import Response
+from reattune.exports.models import Erasure
 from reattune.learning.models import GoalNote, LearningGoal, Prompt, Reflection
 from reattune.repairs.models import (
     Disclosure,
@@ -139,6 +140,13 @@ def one_of_each(world: ClinicWorld) -> list[models.Model]:
             client=repair.client,
             reason="Covering the client's crisis call.",
             expires_at=timezone.now() + dt.timedelta(hours=1),
+        ),
+        Erasure.objects.create(
+            clinic=world.clinic,
+            client_pk=999_999,
+            code_fingerprint="0" * 64,
+            erased_by=world.admin,
+            reason="The client asked for their data to be erased.",
         ),
     ]
     return [row for row in rows if row is not None]

@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import Page
 
 from reattune.api.urls import api
-from tests.browser.conftest import browser, page  # noqa: F401 - the browser fixtures
 from tests.browser.test_csp import REPORT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_the_docs_page_shows_every_operation_without_a_csp_violation(
     live_server,  # type: ignore[no-untyped-def]
-    page: Page,  # noqa: F811
+    page: Page,
 ) -> None:
     violations: list[str] = []
     page.context.expose_binding("reportCspViolation", lambda _s, text: violations.append(text))
