@@ -13,19 +13,30 @@ first ten lines, as `reattune detect` does.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 import polars as pl
+from django.core.exceptions import ValidationError
 
 from reattune.detection.csvio import MAX_PROBLEMS, MORE_PROBLEMS, Problem
 from reattune.detection.frame import ATTENDED
+from reattune.lib.validation import visible_text
 
 CODE_LENGTH = 40  # Client.code
 LABEL_LENGTH = 60  # Participant.label
 JOINT_SEPARATOR = "/"
+# The columns that become codes and labels, checked as the client and case forms check them.
+# What `visible_text` refuses: control and format characters, line and paragraph separators.
+HIDDEN_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
+CODE_COLUMNS = ("client_id", "participant_id", "client_code")
 
 # Problem messages, as `FILE, line N: <message>`; the tests reuse these templates (polars
 # `pl.format` fills each `{}` in order).
+HIDDEN_CHARACTERS = (
+    "{} has a control or invisible character (a line break, tab, NUL, or a direction mark "
+    "such as U+202E); Reattune refuses these in codes, as its pages do"
+)
 TOTAL_NOT_WHOLE = "total {} is not a whole number; Reattune keeps whole totals"
 MISSED_WITH_TOTAL = (
     "a {} session has a total, but Reattune keeps answers only for sessions that took place: "
@@ -71,6 +82,7 @@ def row_problems(rows: pl.DataFrame, clinician_emails: set[str]) -> list[pl.Data
     )
     total = pl.col("total")
     found = [
+        *_hidden_characters(rows),
         rows.filter(total.is_not_null() & (total != total.floor())).select(
             "line", pl.format(TOTAL_NOT_WHOLE, pl.col("total").cast(pl.String)).alias("message")
         ),
@@ -127,6 +139,30 @@ def row_problems(rows: pl.DataFrame, clinician_emails: set[str]) -> list[pl.Data
     return found
 
 
+def _hidden_characters(rows: pl.DataFrame) -> list[pl.DataFrame]:
+    """Rows whose codes `visible_text` (the forms' check) refuses. Each distinct value is
+    checked once: a file has far fewer codes than rows."""
+    found = []
+    for column in CODE_COLUMNS:
+        values = rows[column].drop_nulls().unique().to_list()
+        hidden = [value for value in values if not _visible(value)]
+        if hidden:
+            found.append(
+                rows.filter(pl.col(column).is_in(hidden)).select(
+                    "line", pl.lit(HIDDEN_CHARACTERS.format(column)).alias("message")
+                )
+            )
+    return found
+
+
+def _visible(value: str) -> bool:
+    try:
+        visible_text(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def _differs(rows: pl.DataFrame, key: list[str], column: str) -> pl.DataFrame:
     """Rows whose `column` differs from the first row of their `key` that gives it (file
     order), with that row's line in `_first` and its value in `_first_value`."""
@@ -135,6 +171,24 @@ def _differs(rows: pl.DataFrame, key: list[str], column: str) -> pl.DataFrame:
         pl.col("line").first().alias("_first"), pl.col(column).first().alias("_first_value")
     )
     return given.join(first, on=key, how="left").filter(pl.col(column) != pl.col("_first_value"))
+
+
+def printable(shown: Sequence[Problem]) -> list[Problem]:
+    """The problems with any control or invisible character in a message (a value echoed from
+    the file) written as an escape such as \\x00, so that a message shows what is there and
+    can be stored: PostgreSQL refuses NUL in text."""
+    return [Problem(p.line, _escaped(p.message)) for p in shown]
+
+
+def _escaped(message: str) -> str:
+    if _visible(message):
+        return message
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in HIDDEN_CATEGORIES
+        else ch
+        for ch in message
+    )
 
 
 def problems(found: Sequence[pl.DataFrame]) -> list[Problem]:

@@ -19,6 +19,7 @@ class ImportStatus(models.TextChoices):
     DONE = "done", "Imported"
     FAILED = "failed", "Failed: nothing was imported"
     CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired: no go-ahead within a day, the file was deleted"
 
 
 class ImportJobQuerySet(models.QuerySet["ImportJob"]):
@@ -28,8 +29,9 @@ class ImportJobQuerySet(models.QuerySet["ImportJob"]):
 
 class ImportJob(models.Model):
     """One uploaded file's way through the import. The file itself waits in the data folder
-    (`upload_path`) from the upload until the import ends or is cancelled, and is then deleted:
-    it holds client codes and scores. While the import runs, its progress is in a small file
+    (`upload_path`) from the upload until the import ends, is cancelled or expires (a day
+    without a go-ahead, `sweep.uploads_sweep`), and is then deleted: it holds client codes and
+    scores. While the import runs, its progress is in a small file
     beside it (`progress_path`), since the import's transaction hides its rows until the end."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="import_jobs")

@@ -10,6 +10,11 @@ A file's rows map onto the clinic like this (docs/import.md):
 - a `client_code` column, where given, is the person's client code instead; and an individual
   row whose client_code differs from its client_id names a case titled client_id (Reattune's
   own export writes `case-<id>` for a client's second case).
+- a case found by its title is reused only when it holds exactly the people the file gives
+  for it: for a joint case, each participant_id's label with the client the file names; for
+  an individual case, that one client. Otherwise the rows are refused: a title is free text,
+  and another case with the same title is someone else's. An existing case never gets a new
+  participant from an import, so every stored answer's client is its participant's client.
 - a session by its number in that case, found or created with the row's attendance and date;
 - a response per attended row, refused where that session already has that measure for that
   person, and where a stored session's attendance disagrees with the file.
@@ -32,11 +37,16 @@ from reattune.cases.models import Case, CaseKind, Client, Participant, TherapySe
 from reattune.checks.models import Response
 from reattune.clinics.models import Clinic, User
 from reattune.detection.csvio import DetectInputError
-from reattune.imports.checks import client_code, problems, row_problems
+from reattune.imports.checks import client_code, printable, problems, row_problems
 from reattune.imports.reading import read_rows
 from reattune.measures.registry import all_definitions
 
 ALREADY_STORED = "{who}, session {session} already has {measure} in Reattune"
+CASE_OF_OTHERS = (
+    "client_id {client_id} names an existing case of other clients (case #{case}, {kind}): "
+    "give this file's case another client_id, or client_code values naming that case's clients "
+    "with participant_id as their labels in it"
+)
 ATTENDANCE_STORED = (
     "session {session} of client {client} is recorded in Reattune as {stored}, "
     "but this file says {given}"
@@ -152,7 +162,7 @@ def import_plan(
     try:
         rows = read_rows(path, all_definitions())
     except DetectInputError as e:
-        raise ImportRefused(source, e.problems) from None
+        raise ImportRefused(source, printable(e.problems)) from None
     clinicians = _clinicians(clinic)
     found = row_problems(rows, set(clinicians))
     plan = ImportPlan(
@@ -163,9 +173,9 @@ def import_plan(
         close_cases=close_cases,
         today=today or dt.date.today(),
     )
-    found.append(_against_clinic(plan))
+    found += _against_clinic(plan)
     if shown := problems(found):
-        raise ImportRefused(source, shown)
+        raise ImportRefused(source, printable(shown))
     return plan
 
 
@@ -200,9 +210,9 @@ def _cases(rows: pl.DataFrame, clinicians: dict[str, int]) -> dict[str, CasePlan
     return cases
 
 
-def _against_clinic(plan: ImportPlan) -> pl.DataFrame:
+def _against_clinic(plan: ImportPlan) -> list[pl.DataFrame]:
     """Find what exists already, filling in the plan's pks, and return the rows that clash
-    with it as (line, message)."""
+    with it as (line, message) frames."""
     clinic = plan.clinic
     codes = dict(
         (code.lower(), pk)
@@ -229,12 +239,48 @@ def _against_clinic(plan: ImportPlan) -> pl.DataFrame:
         else:
             person = case.people[""]
             case.case_pk = individual.get(person.client_pk) if person.client_pk else None
+    found = [_others_cases(plan)]
     reused = {c.case_pk: c for c in plan.cases.values() if c.case_pk is not None}
-    if not reused:
-        return pl.DataFrame(
-            {"line": [], "message": []}, schema={"line": pl.Int64, "message": pl.String}
-        )
-    return _clashes(plan, reused)
+    if reused:
+        found.append(_clashes(plan, reused))
+    return found
+
+
+def _others_cases(plan: ImportPlan) -> pl.DataFrame:
+    """The rows of each case found by its title that is not the file's: its kind or its
+    people differ from what the file gives. Such a case is dropped from the plan (the rows
+    are refused), so nothing is added to it or checked against it."""
+    by_title = {c.case_pk: c for c in plan.cases.values() if c.titled and c.case_pk is not None}
+    kinds: dict[int, str] = {}
+    stored: dict[int, set[tuple[str, int]]] = {pk: set() for pk in by_title}
+    for chunk in _chunked(by_title):
+        kinds.update(Case.objects.filter(pk__in=chunk).values_list("pk", "kind"))
+        for case_pk, client_pk, label in Participant.objects.filter(case_id__in=chunk).values_list(
+            "case_id", "client_id", "label"
+        ):
+            stored[case_pk].add((label, client_pk))
+    refused: dict[str, tuple[int, str]] = {}
+    for case_pk, case in by_title.items():
+        kind = kinds[case_pk]
+        if case.joint:
+            wanted = {(p.participant_id, p.client_pk) for p in case.people.values()}
+            fits = kind != CaseKind.INDIVIDUAL and wanted <= stored[case_pk]
+        else:
+            person = case.people[""]
+            clients = {client for _, client in stored[case_pk]}
+            fits = kind == CaseKind.INDIVIDUAL and clients == {person.client_pk}
+        if not fits:
+            refused[case.key] = (case_pk, kind)
+            case.case_pk = None
+    rows = plan.rows.filter(pl.col("client_id").is_in(sorted(refused))).select("line", "client_id")
+    messages = [
+        CASE_OF_OTHERS.format(client_id=key, case=refused[key][0], kind=refused[key][1])
+        for key in rows["client_id"]
+    ]
+    return pl.DataFrame(
+        {"line": rows["line"], "message": messages},
+        schema={"line": pl.Int64, "message": pl.String},
+    )
 
 
 def _clashes(plan: ImportPlan, reused: dict[int, CasePlan]) -> pl.DataFrame:
@@ -254,7 +300,9 @@ def _clashes(plan: ImportPlan, reused: dict[int, CasePlan]) -> pl.DataFrame:
         ).values_list("pk", "case_id", "client_id", "label"):
             case = reused[case_pk]
             person = case.people.get(label if case.joint else "")
-            if person is not None and (case.joint or person.client_pk == client_pk):
+            # The same client as well as the same label: an answer's client is always its
+            # participant's client.
+            if person is not None and person.client_pk == client_pk:
                 person.participant_pk = pk
     answered: set[tuple[str, str, int, str]] = set()
     labels = {
@@ -315,4 +363,4 @@ def _chunked(keys: Iterable[int]) -> Iterator[list[int]]:
         yield batch
 
 
-__all__ = ["ImportPlan", "ImportRefused", "Summary", "import_plan"]
+__all__ = ["CASE_OF_OTHERS", "ImportPlan", "ImportRefused", "Summary", "import_plan"]

@@ -11,12 +11,18 @@ and blank lines count). Plain polars, no Django.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
 
-from reattune.detection.csvio import read_measurements
+from reattune.detection.csvio import (
+    NOT_CSV,
+    DetectInputError,
+    Problem,
+    read_measurements,
+)
 from reattune.detection.frame import ATTENDED
 from reattune.measures.definitions import MeasureDefinition
 
@@ -27,6 +33,16 @@ CLIENT_CODE = "client_code"
 TEXT_COLUMNS = ("client_id", "participant_id", "measure", "attendance", "felt_off")
 OPTIONAL_TEXT = (DATE, CLINICIAN_EMAIL, CLIENT_CODE)
 LOWER_CASE = ("measure", "attendance", "felt_off", CLINICIAN_EMAIL)
+# Names the readers give columns of their own; a file's header may not use them.
+RESERVED = ("_row",)
+
+RESERVED_COLUMN = (
+    "the header has a column named {name}, a name Reattune uses while reading the file: "
+    "rename or remove that column"
+)
+UNNAMED_COLUMNS = (
+    "the header has {count} columns with no name (columns {where}): give them names or remove them"
+)
 
 ROW_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "line": pl.Int64,
@@ -46,8 +62,45 @@ ROW_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 
 def read_rows(path: Path, definitions: Mapping[str, MeasureDefinition]) -> pl.DataFrame:
     """The file's rows in file order (ROW_SCHEMA). Raises `DetectInputError` naming the lines
-    at fault, exactly as `reattune detect` would, when detection could not read the file."""
-    read_measurements(path, definitions)
+    at fault, exactly as `reattune detect` would, when detection could not read the file.
+
+    Whatever polars cannot read (a header naming `_row`, columns whose names clash once
+    trimmed) is a refusal too, never an exception a page would show as a server error."""
+    source = str(path)
+    _check_header(path, source)
+    try:
+        read_measurements(path, definitions)
+        return _rows(path)
+    except pl.exceptions.PolarsError as e:
+        raise DetectInputError(source, [_unreadable(e)]) from None
+
+
+def _check_header(path: Path, source: str) -> None:
+    """Refuse header names the readers would choke on, with a message better than theirs. A
+    header that is not UTF-8 text or not CSV at all is left to detection's reader, which says
+    so with the line."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            header = next(csv.reader(f), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return
+    names = [name.strip() for name in header]
+    for name in RESERVED:
+        if name in names:
+            raise DetectInputError(source, [Problem(1, RESERVED_COLUMN.format(name=name))])
+    unnamed = [str(n) for n, name in enumerate(names, start=1) if name == ""]
+    if len(unnamed) > 1:
+        where = ", ".join(unnamed[:-1]) + " and " + unnamed[-1]
+        message = UNNAMED_COLUMNS.format(count=len(unnamed), where=where)
+        raise DetectInputError(source, [Problem(1, message)])
+
+
+def _unreadable(error: Exception) -> Problem:
+    first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return Problem(None, NOT_CSV.format(error=first))
+
+
+def _rows(path: Path) -> pl.DataFrame:
     raw = pl.read_csv(path, infer_schema=False, glob=False, row_index_name="_row")
     raw = raw.rename({c: c.strip() for c in raw.columns if c != "_row"})
     header_breaks = sum(c.count("\n") for c in raw.columns)

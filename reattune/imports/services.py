@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import polars as pl
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 
 from reattune.audit.log import record
@@ -24,7 +24,7 @@ from reattune.audit.models import Action, Category
 from reattune.cases.models import Case, CaseClinician, Client, Participant, TherapySession
 from reattune.checks.models import Response, ResponseSource
 from reattune.clinics.models import User
-from reattune.imports.plan import ImportPlan, Summary
+from reattune.imports.plan import CHUNK, ImportPlan, Summary
 from reattune.imports.progress import Progress, no_progress
 from reattune.measures.definitions import MeasureDefinition
 from reattune.measures.registry import all_definitions
@@ -33,6 +33,13 @@ CHANGED_MEANWHILE = (
     "Someone added answers or sessions for these clients while the import ran, so nothing was "
     "imported. Check the file again and import it once more."
 )
+DATABASE_REFUSED = (
+    "The database refused the import ({error}), so nothing was imported. Check the file for "
+    "unusual characters and import it again; if it happens again, tell whoever runs Reattune."
+)
+# Who the audit row names when no person is given (`reattune import_scores` without --by), as
+# the export and erasure commands do.
+COMMAND_LINE = "command line"
 BATCH = 2000
 FELT_OFF = "felt_off"
 
@@ -61,12 +68,21 @@ def scores_import(
                 category=Category.CLIENT,
                 action=Action.CREATE,
                 user=by,
+                user_label="" if by is not None else COMMAND_LINE,
                 clinic_id=plan.clinic.pk,
                 target=f"import_scores:{job_id}" if job_id else "import_scores",
             )
     except IntegrityError:
         raise ImportFailed(CHANGED_MEANWHILE) from None
+    except DatabaseError as e:
+        raise ImportFailed(DATABASE_REFUSED.format(error=_first_line(e))) from None
     return summary
+
+
+def _first_line(error: Exception) -> str:
+    """The database's own words, on one line and without characters a page cannot show."""
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 class _Writer:
@@ -75,6 +91,7 @@ class _Writer:
         self.by = by
         self.progress = progress
         self.done = 0
+        self.existing = {c.key for c in plan.cases.values() if c.case_pk is not None}
         self.total = (
             summary.clients_new
             + summary.cases_new
@@ -84,11 +101,34 @@ class _Writer:
         )
 
     def write(self) -> None:
+        self._same_people()
         self._clients()
         self._cases()
         self._participants()
         self._sessions()
         self._responses()
+
+    def _same_people(self) -> None:
+        """The participants the plan reuses still belong to the clients it found: an answer's
+        client must be its participant's client. Checked inside the transaction (and locked on
+        PostgreSQL), since the plan was made before it began."""
+        expected = {
+            p.participant_pk: p.client_pk
+            for c in self.plan.cases.values()
+            if c.case_pk is not None
+            for p in c.people.values()
+            if p.participant_pk is not None
+        }
+        found: dict[int, int] = {}
+        keys = list(expected)
+        for start in range(0, len(keys), CHUNK):
+            found.update(
+                Participant.objects.select_for_update()
+                .filter(pk__in=keys[start : start + CHUNK])
+                .values_list("pk", "client_id")
+            )
+        if found != expected:
+            raise ImportFailed(CHANGED_MEANWHILE)
 
     def _create(self, phase: str, objects: Sequence[M]) -> list[M]:
         model = type(objects[0]) if objects else None
@@ -151,6 +191,10 @@ class _Writer:
             for person in case.people.values()
             if person.participant_pk is None
         ]
+        if any(case.key in self.existing for case, _ in pending):
+            # The plan never adds anyone to a case that was there before; should that change,
+            # stop rather than put someone into another person's case.
+            raise ImportFailed(CHANGED_MEANWHILE)
         created = self._create(
             "participants",
             [

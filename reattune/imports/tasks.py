@@ -15,6 +15,7 @@ from reattune.imports.models import ImportJob, ImportStatus
 from reattune.imports.plan import ImportRefused, import_plan
 from reattune.imports.progress import FileProgress
 from reattune.imports.services import ImportFailed, scores_import
+from reattune.imports.sweep import uploads_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ UNEXPECTED = "The import stopped on an unexpected error, and nothing was importe
 @task()
 def run_import(job_id: int) -> str:
     """Import a checked and confirmed job's file; return its final status."""
+    uploads_sweep()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, started_at=timezone.now()
     )

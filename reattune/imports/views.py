@@ -6,6 +6,7 @@ Every job is fetched through the admin's own clinic, so another clinic's job is 
 from __future__ import annotations
 
 import os
+import unicodedata
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,10 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from reattune.clinics.http import AuthedRequest, clinic_of
 from reattune.clinics.models import Clinic, User
+from reattune.imports.checks import HIDDEN_CATEGORIES
 from reattune.imports.forms import UploadForm
 from reattune.imports.models import ImportJob, ImportStatus
 from reattune.imports.plan import ImportRefused, import_plan
 from reattune.imports.progress import progress_folder, read_progress
+from reattune.imports.sweep import uploads_sweep
 from reattune.imports.tasks import run_import
 
 ADMINS_ONLY = "Only a clinic admin can import scores into the clinic."
@@ -45,6 +48,7 @@ def _job(user: User, job_id: int) -> ImportJob:
 @require_http_methods(["GET", "POST"])
 def import_list(request: AuthedRequest) -> HttpResponse:
     clinic = _admin_clinic(request.user)
+    uploads_sweep()
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = _checked_upload(
@@ -56,30 +60,50 @@ def import_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _checked_upload(clinic: Clinic, by: User, upload: UploadedFile, close: bool) -> ImportJob:
-    """Keep the file in the data folder and run the dry run on it."""
+    """Keep the file in the data folder and run the dry run on it. The file stays only if the
+    job is saved as checked, waiting for a go-ahead: whatever else happens (a refusal, an
+    error: the request's transaction then drops the job row), it is deleted, since it holds
+    client data that no page could then remove."""
     job = ImportJob.objects.create(
         clinic=clinic,
         created_by=by,
-        file_name=os.path.basename(upload.name or "upload.csv")[:200],
+        file_name=_file_name(upload),
         close_cases=close,
         status=ImportStatus.CHECKED,
     )
-    progress_folder()
-    descriptor = os.open(job.upload_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as f:
-        for chunk in upload.chunks():
-            f.write(chunk)
+    kept = False
     try:
-        plan = import_plan(
-            clinic=clinic, path=job.upload_path, source=job.file_name, close_cases=close
-        )
-    except ImportRefused as e:
-        job.status, job.problems, job.finished_at = ImportStatus.REFUSED, str(e), timezone.now()
-        job.upload_path.unlink(missing_ok=True)
-    else:
-        job.summary, job.rows = plan.summary.as_dict(), plan.rows.height
-    job.save()
+        progress_folder()
+        descriptor = os.open(job.upload_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as f:
+            for chunk in upload.chunks():
+                f.write(chunk)
+        try:
+            plan = import_plan(
+                clinic=clinic, path=job.upload_path, source=job.file_name, close_cases=close
+            )
+        except ImportRefused as e:
+            job.status, job.problems, job.finished_at = (
+                ImportStatus.REFUSED,
+                str(e),
+                timezone.now(),
+            )
+        else:
+            job.summary, job.rows = plan.summary.as_dict(), plan.rows.height
+        job.save()
+        kept = job.status == ImportStatus.CHECKED
+    finally:
+        if not kept:
+            job.upload_path.unlink(missing_ok=True)
     return job
+
+
+def _file_name(upload: UploadedFile) -> str:
+    """The upload's own name, for the pages and messages: without folders, and with any
+    control or invisible character replaced (PostgreSQL refuses NUL in text)."""
+    name = os.path.basename(upload.name or "") or "upload.csv"
+    shown = "".join("?" if unicodedata.category(ch) in HIDDEN_CATEGORIES else ch for ch in name)
+    return shown[:200]
 
 
 @login_required
@@ -93,6 +117,8 @@ def import_detail(request: AuthedRequest, job_id: int) -> HttpResponse:
 @require_POST
 def import_confirm(request: AuthedRequest, job_id: int) -> HttpResponse:
     job = _job(request.user, job_id)
+    uploads_sweep()
+    job.refresh_from_db()
     queued = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
         status=ImportStatus.QUEUED
     )

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from reattune.detection.csvio import Problem
 from reattune.imports import checks
 from reattune.imports.plan import ImportRefused, import_plan
+from reattune.imports.reading import read_rows
+from reattune.measures.definitions import load_definitions
 from tests.factories import ClinicWorld
 from tests.imports.helpers import write_rows
 
 PHQ9 = {"measure": "phq9", "total": "10"}
+DEFINITIONS = load_definitions()
 
 
 def _refusal(world: ClinicWorld, path: Path) -> list[str]:
@@ -152,3 +159,40 @@ def test_only_the_first_ten_lines_are_shown_with_a_count_of_the_rest(
     assert len(lines) == 11
     assert lines[0].endswith("line 2: " + checks.TOTAL_NOT_WHOLE.replace("{}", "1.5"))
     assert lines[-1].endswith(": and 3 more rows with problems, not shown; fix these first")
+
+
+hidden = st.characters(categories=["Cc", "Cf", "Zl", "Zp"], exclude_characters='"')
+
+
+@settings(max_examples=60, deadline=None)
+@given(hidden, st.sampled_from(checks.CODE_COLUMNS))
+def test_a_hidden_character_in_a_code_is_refused_by_line(character: str, column: str) -> None:
+    """As the client and case forms refuse them (`visible_text`): NUL, tabs, line breaks,
+    direction marks such as U+202E, zero-width spaces, the byte order mark."""
+    values = {"client_id": "k1", "participant_id": "A", "client_code": "r1"}
+    values[column] = f"x{character}y"
+    header = "client_id,participant_id,client_code,session,measure,total\n"
+    first = '"{client_id}","{participant_id}","{client_code}",1,gad7,3\n'.format(**values)
+    second = "k1,B,r2,1,gad7,4\n"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "in.csv"
+        path.write_bytes((header + first + second).encode("utf-8"))
+        rows = read_rows(path, DEFINITIONS)
+    shown = checks.problems(checks.row_problems(rows, set()))
+    assert shown == [Problem(2, checks.HIDDEN_CHARACTERS.format(column))]
+
+
+def test_values_echoed_in_a_refusal_show_hidden_characters_as_escapes(
+    world: ClinicWorld, tmp_path: Path
+) -> None:
+    """A message is kept with the job, and PostgreSQL refuses NUL in text."""
+    path = tmp_path / "in.csv"
+    path.write_bytes(
+        b"client_id,session,measure,total,clinician_email,date\n"
+        b"n1,1,phq9,10,a\x00b@example.org,\n"
+        b"n1,2,phq9,10,,3\xe2\x80\xaeFeb\n"
+    )
+    assert _refusal(world, path) == [
+        f"{path}, line 2: " + checks.UNKNOWN_CLINICIAN.replace("{}", "a\\x00b@example.org"),
+        f"{path}, line 3: " + checks.DATE_NOT_DATE.replace("{}", "3\\u202eFeb"),
+    ]

@@ -10,11 +10,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from reattune.audit.models import AuditEvent
 from reattune.cases.models import Client
 from reattune.checks.models import Response
 from reattune.imports.management.commands.import_scores import NO_CLINIC, NO_PERSON
+from reattune.imports.reading import RESERVED_COLUMN
+from reattune.imports.services import COMMAND_LINE
 from tests.factories import ClinicWorld
 from tests.imports.helpers import simulated_file, write_rows
+
+PHQ9 = {"measure": "phq9", "total": "9"}
 
 
 class Terminal(io.StringIO):
@@ -108,3 +113,24 @@ def test_progress_is_one_bar_redrawn_in_place_on_a_terminal(
     assert shown.startswith("\r[")
     assert re.search(r"\r\[#{30}\] 100%  responses ([\d,]+)/\1\x1b\[K\n$", shown)
     assert shown.count("\n") == 1  # one line, ended once the import is done
+
+
+def test_an_import_without_by_is_audited_as_the_command_line(
+    world: ClinicWorld, tmp_path: Path
+) -> None:
+    path = write_rows(tmp_path / "in.csv", [{"client_id": "n1", "session": 1, **PHQ9}])
+    call_command("import_scores", str(path), "--clinic", world.clinic.slug, verbosity=0)
+    row = AuditEvent.objects.filter(target="import_scores").get()
+    assert (row.user_id, row.user_label) == (None, COMMAND_LINE)
+
+
+def test_a_header_polars_cannot_read_is_refused_with_status_2(
+    world: ClinicWorld, tmp_path: Path
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("client_id,session,measure,total,_row\nn1,1,phq9,9,x\n")
+    err = io.StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("import_scores", str(path), "--clinic", world.clinic.slug, stderr=err)
+    assert refused.value.returncode == 2
+    assert err.getvalue().strip() == f"{path}, line 1: " + RESERVED_COLUMN.format(name="_row")

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from reattune.alerts.calibration import calibration_refresh
 from reattune.alerts.models import Alert
@@ -18,7 +19,13 @@ from reattune.detection.csvio import read_measurements
 from reattune.detection.expected import calibrate
 from reattune.detection.frame import Parameters
 from reattune.imports.plan import ALREADY_STORED, ATTENDANCE_STORED, ImportRefused, import_plan
-from reattune.imports.services import CHANGED_MEANWHILE, ImportFailed, scores_import
+from reattune.imports.services import (
+    CHANGED_MEANWHILE,
+    COMMAND_LINE,
+    DATABASE_REFUSED,
+    ImportFailed,
+    scores_import,
+)
 from reattune.measures.registry import all_definitions
 from tests.factories import ClinicWorld, make_clinic, make_person
 from tests.imports.helpers import simulated_file, write_rows
@@ -308,3 +315,33 @@ def test_one_client_code_twice_in_a_case_is_refused(world: ClinicWorld, tmp_path
         f"{path}, line 3: client_code 'r1' is participant b here but participant a on line 2 "
         "of the same case"
     )
+
+
+def test_a_database_refusal_is_a_failed_import_with_a_message(
+    world: ClinicWorld, tmp_path: Path
+) -> None:
+    """The checks refuse such codes before this point; should the database refuse a row all
+    the same, the import says so and leaves nothing, as any failed import does. SQLite keeps
+    any text (which is why the file's codes are checked first); PostgreSQL refuses NUL."""
+    plan = import_plan(clinic=world.clinic, path=_one_client_file(tmp_path))
+    plan.cases["n1"].people[""].code = "n\x001"
+    if connection.vendor == "postgresql":
+        with pytest.raises(ImportFailed) as failed:
+            scores_import(plan=plan, by=world.admin)
+        assert str(failed.value).startswith(DATABASE_REFUSED.split("{error}")[0])
+        assert str(failed.value).endswith(DATABASE_REFUSED.split("{error}")[1])
+        assert not Response.objects.filter(source=ResponseSource.IMPORT).exists()
+        assert not TherapySession.objects.filter(case__clinic=world.clinic, number=3).exists()
+    else:
+        assert connection.vendor == "sqlite"
+        scores_import(plan=plan, by=world.admin)
+        assert Client.objects.filter(clinic=world.clinic, code="n\x001").exists()
+
+
+def test_an_import_with_no_one_named_is_audited_as_the_command_line(
+    world: ClinicWorld, tmp_path: Path
+) -> None:
+    scores_import(plan=import_plan(clinic=world.clinic, path=_one_client_file(tmp_path)), by=None)
+    row = AuditEvent.objects.order_by("-seq").first()
+    assert row is not None
+    assert (row.target, row.user_id, row.user_label) == ("import_scores", None, COMMAND_LINE)

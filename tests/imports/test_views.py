@@ -3,6 +3,7 @@ progress."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,10 +11,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
 from reattune.cases.models import Client
 from reattune.checks.models import Response
+from reattune.imports import views
+from reattune.imports.checks import HIDDEN_CHARACTERS
 from reattune.imports.models import ImportJob, ImportStatus
+from reattune.imports.reading import RESERVED_COLUMN, UNNAMED_COLUMNS
+from reattune.imports.sweep import uploads_sweep
 from reattune.imports.views import NOT_WAITING
 from tests.factories import ClinicWorld
 
@@ -144,3 +150,149 @@ def test_a_file_that_is_not_csv_is_refused_by_the_form(login, world: ClinicWorld
     response = _upload(login(world.admin), GOOD, name="history.xlsx")
     assert "Choose a CSV file" in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+def _files_left(data_dir: Path) -> list[str]:
+    folder = data_dir / "imports"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+ODD_FILES = {
+    "a column named _row": (
+        b"client_id,session,measure,total,_row\nw1,1,phq9,3,x\n",
+        "history.csv, line 1: " + RESERVED_COLUMN.format(name="_row"),
+    ),
+    "two columns without a name": (
+        b"client_id,session,measure,total,,\nw1,1,phq9,3,,\n",
+        "history.csv, line 1: " + UNNAMED_COLUMNS.format(count=2, where="5 and 6"),
+    ),
+    "a column named twice": (
+        b"client_id,session,measure,total,date, date\nw1,1,phq9,3,,\n",
+        "history.csv, line 1: the header names the column date more than once",
+    ),
+    "text that is not UTF-8": (
+        b"client_id,session,measure,total\nw\xe91,1,phq9,3\n",
+        "history.csv, line 2: is not UTF-8 text (invalid continuation byte)",
+    ),
+    "a NUL in a column's name": (
+        b"client_id,session,measure,total,x\x00,x\x00\nw1,1,phq9,3,,\n",
+        "history.csv, line 1: the header names the column x\\x00 more than once",
+    ),
+    "an image named .csv": (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01",
+        "history.csv, line 1: the header has no client_id or session or measure or total column",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(ODD_FILES))
+def test_an_odd_header_is_a_refusal_that_keeps_no_file(
+    login, world: ClinicWorld, data_dir: Path, kind: str
+) -> None:
+    content, message = ODD_FILES[kind]
+    client = login(world.admin)
+    response = _upload(client, content)
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("import_detail", args=[job.pk])
+    assert job.status == ImportStatus.REFUSED
+    assert job.problems.startswith(message)
+    assert _files_left(data_dir) == []
+    assert message.replace("'", "&#x27;") in client.get(response["Location"]).content.decode()
+
+
+def test_a_header_with_a_byte_order_mark_is_read_as_any_other(login, world: ClinicWorld) -> None:
+    _upload(login(world.admin), b"\xef\xbb\xbf" + GOOD)
+    job = ImportJob.objects.get()
+    assert (job.status, job.summary["responses_new"]) == (ImportStatus.CHECKED, 2)
+
+
+def test_hidden_characters_in_codes_are_refused_by_line_and_never_stored(
+    login, world: ClinicWorld, data_dir: Path
+) -> None:
+    content = (
+        b"client_id,participant_id,session,measure,total\n"
+        b"w\x001,,1,phq9,3\n"
+        b"k1,\xe2\x80\xaeA,1,gad7,3\n"
+        b"k1,B,1,gad7,3\n"
+    )
+    response = _upload(login(world.admin), content)
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.REFUSED
+    assert job.problems.splitlines() == [
+        "history.csv, line 2: " + HIDDEN_CHARACTERS.format("client_id"),
+        "history.csv, line 3: " + HIDDEN_CHARACTERS.format("participant_id"),
+    ]
+    assert response.status_code == 302
+    assert _files_left(data_dir) == []
+    assert not Client.objects.filter(clinic=world.clinic, code__startswith="w").exists()
+
+
+def test_an_error_while_checking_leaves_no_upload_behind(
+    login, world: ClinicWorld, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault in Reattune itself (here: the check cannot read the clinic) is a server error,
+    and the request's transaction drops the job, so the file must go too: no page could
+    cancel it."""
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(views, "import_plan", broken)
+    client = login(world.admin)
+    client.raise_request_exception = False
+    assert _upload(client, GOOD).status_code == 500
+    assert not ImportJob.objects.exists()
+    assert _files_left(data_dir) == []
+
+
+def _age(job: ImportJob, hours: float) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=hours)
+    )
+
+
+def test_a_checked_upload_left_for_a_day_is_deleted_when_the_list_is_opened(
+    login, world: ClinicWorld, other_world: ClinicWorld, data_dir: Path
+) -> None:
+    _upload(login(other_world.admin), GOOD)
+    _upload(login(world.admin), GOOD)
+    old, recent = ImportJob.objects.order_by("pk")
+    _age(old, 25)
+    _age(recent, 23)
+    assert login(world.admin).get(reverse("import_list")).status_code == 200
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.status, recent.status) == (ImportStatus.EXPIRED, ImportStatus.CHECKED)
+    assert old.finished_at is not None
+    assert _files_left(data_dir) == [recent.upload_path.name]
+    page = login(other_world.admin).get(reverse("import_detail", args=[old.pk]))
+    assert "No go-ahead within a day, so the uploaded file was deleted" in page.content.decode()
+
+
+def test_starting_an_import_deletes_stale_uploads_and_an_expired_one_cannot_start(
+    login, world: ClinicWorld, data_dir: Path
+) -> None:
+    client = login(world.admin)
+    _upload(client, GOOD)
+    _upload(client, GOOD.replace(b"w1", b"w2"))
+    stale, fresh = ImportJob.objects.order_by("pk")
+    _age(stale, 30)
+    client.post(reverse("import_confirm", args=[fresh.pk]))
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stale.status, fresh.status) == (ImportStatus.EXPIRED, ImportStatus.DONE)
+    assert _files_left(data_dir) == []
+    again = client.post(reverse("import_confirm", args=[stale.pk]))
+    assert NOT_WAITING in again.content.decode()
+    assert not Client.objects.filter(clinic=world.clinic, code="w1").exists()
+
+
+def test_a_confirmed_import_is_not_expired_however_old(world: ClinicWorld, login) -> None:
+    _upload(login(world.admin), GOOD)
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
+    _age(job, 48)
+    assert uploads_sweep() == 0
+    job.refresh_from_db()
+    assert job.status == ImportStatus.QUEUED
+    assert job.upload_path.exists()

@@ -20,6 +20,7 @@ from reattune.clinics.models import Clinic, User
 from reattune.imports.plan import ImportRefused, Summary, import_plan
 from reattune.imports.progress import TerminalProgress, no_progress
 from reattune.imports.services import ImportFailed, scores_import
+from reattune.imports.sweep import uploads_sweep
 
 NO_CLINIC = "There is no clinic with the slug {slug!r}."
 NO_PERSON = "No one in {clinic} has the email {email!r}."
@@ -88,6 +89,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Dry run of {path} into {clinic}: nothing was written.")
                 self.stdout.write("\n".join(report_lines(plan.summary, done=False)))
             return
+        uploads_sweep()
         progress = TerminalProgress(cast(TextIO, self.stderr._out)) if verbose else no_progress
         try:
             summary = scores_import(plan=plan, by=by, progress=progress)
