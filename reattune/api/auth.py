@@ -3,7 +3,8 @@
 
 Each request looks its token up afresh (no cache), so a revoked token fails on the very next
 request. A token found is also counted against the per-minute rate limit, and the request body
-is held to the size limit before anything parses it.
+is held to the size limit before anything parses it, and its query string to the keys the
+operation declares (reattune/api/query.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ninja.security import HttpBearer
 
 from reattune.api.errors import MISSING_SCOPE, RATE_LIMITED, TOO_LARGE, ApiError
 from reattune.api.models import ApiToken, RateWindow, Scope, hash_secret
+from reattune.api.query import check_query
 
 # Settings API_RATE_PER_MINUTE and API_MAX_BODY_BYTES, from the environment variables
 # REATTUNE_API_RATE_PER_MINUTE and REATTUNE_API_MAX_BODY_BYTES (docs/api.md); these defaults
@@ -59,6 +61,7 @@ class TokenAuth(HttpBearer):
         check_body_size(request)
         if not found.has_scope(self.scope):
             raise ApiError(403, "missing_scope", MISSING_SCOPE.format(scope=self.scope))
+        check_query(request)
         _touch(found)
         return found
 

@@ -25,7 +25,8 @@ api = NinjaAPI(
         "systems and schedulers. Authenticate with 'Authorization: Bearer <token>'; a clinic "
         "admin makes tokens (read, write) under API tokens. Every error is "
         '{"error": {"code": ..., "message": ..., "details": [...]}}. Lists take limit '
-        "(at most 100) and offset, and return count, next, previous and items."
+        "(at most 100) and offset, and return count, next, previous and items. Unknown body "
+        "fields and unknown query parameters are refused (422), never ignored."
     ),
     urls_namespace=API_NAMESPACE,
     openapi_url="/openapi.json",

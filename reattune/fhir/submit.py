@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +82,10 @@ NO_SUBJECT = (
 )
 BAD_SUBJECT = "subject.reference must be 'Patient/<client id>' (a number), not '{found}'."
 PATIENT_NOT_FOUND = "There is no Patient/{id} (a client) in this token's clinic."
+CONTROL_IN_CODE = (
+    "subject.identifier.value holds a control or invisible character (such as NUL, a newline "
+    "or a zero-width space); a client code is visible text only."
+)
 CODE_NOT_FOUND = "There is no client with the code '{code}' in this token's clinic."
 WRONG_CODE_SYSTEM = (
     "subject.identifier.system '{found}' is not this clinic's client codes; use '{expected}' "
@@ -95,6 +100,8 @@ ACCEPTED_MEDIA_TYPES = ("application/fhir+json", "application/json", "")
 # R4B changed nothing in QuestionnaireResponse, so an R4B sender is understood as well.
 ACCEPTED_VERSIONS = ("4.0", "4.0.1", "4.3", "4.3.0")
 _REFERENCE = re.compile(r"(?:.*/)?(?P<type>[A-Za-z]+)/(?P<id>[^/]+)")
+# Unicode categories never part of a client code (as reattune/lib/validation.py:visible_text).
+INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 # Ids are database keys: 18 digits stay inside a 64-bit integer on every database.
 _ID = re.compile(r"[0-9]{1,18}")
 
@@ -218,6 +225,24 @@ def _referenced_id(reference: Any, resource_type: str) -> str | None:
     return match["id"]
 
 
+def client_code(value: Any) -> str:
+    """The client code an identifier carries, as the pages, the import and the API's ?code=
+    take it: outer spaces ignored, letter case ignored (by the caller's code__iexact). A
+    control or invisible character (NUL, which PostgreSQL cannot compare, a newline, a
+    zero-width space) is never part of a code, so it is refused here, before any query."""
+    code = str(value)
+    if any(unicodedata.category(ch) in INVISIBLE for ch in code):
+        raise problem(
+            422,
+            "invalid",
+            CONTROL_IN_CODE,
+            "QuestionnaireResponse.subject.identifier.value",
+        )
+    if not code.strip():
+        raise problem(422, "required", NO_SUBJECT, "QuestionnaireResponse.subject")
+    return code.strip()
+
+
 def find_session(data: dict[str, Any], clinic: Clinic) -> TherapySession:
     encounter = data.get("encounter") or {}
     if not encounter.get("reference"):
@@ -279,8 +304,8 @@ def find_client(data: dict[str, Any], clinic: Clinic) -> Client:
             WRONG_CODE_SYSTEM.format(found=identifier["system"], expected=expected),
             "QuestionnaireResponse.subject.identifier.system",
         )
-    code = str(identifier["value"])
-    client = clients.filter(code=code).first()
+    code = client_code(identifier["value"])
+    client = clients.filter(code__iexact=code).first()
     if client is None:
         raise problem(
             404,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client as HttpClient
 
 from reattune.alerts.models import Alert
-from reattune.api.endpoints.cases import UNKNOWN_CLINICIANS
+from reattune.api.endpoints.cases import LABELS_MISMATCH, REPEATED_LABEL, UNKNOWN_CLINICIANS
 from reattune.api.endpoints.sessions import CASE_CLOSED, NOT_ATTENDED
 from reattune.cases.models import Case, Client
 from reattune.cases.services import CLIENT_CODE_TAKEN
@@ -80,6 +81,36 @@ def test_a_couple_case_needs_two_clients(api: Api) -> None:
     assert "at least 2" in response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("labels", [["A", "B", "C"], ["Only one"]])
+def test_labels_must_be_one_per_client_or_none(api: Api, labels: list[str]) -> None:
+    a = api.post("clients", {"code": "LBL-A"}).json()["id"]
+    b = api.post("clients", {"code": "LBL-B"}).json()["id"]
+    before = Case.objects.count()
+    response = api.post("cases", {"kind": "couple", "client_ids": [a, b], "labels": labels})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["message"] == LABELS_MISMATCH.format(labels=len(labels), clients=2)
+    assert error["details"][0]["loc"] == ["body", "labels"]
+    assert Case.objects.count() == before
+
+
+def test_two_participants_cannot_share_a_label(api: Api) -> None:
+    a = api.post("clients", {"code": "LBL-C"}).json()["id"]
+    b = api.post("clients", {"code": "LBL-D"}).json()["id"]
+    body = {"kind": "couple", "client_ids": [a, b], "labels": ["Partner A", " partner a"]}
+    response = api.post("cases", body)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == REPEATED_LABEL.format(label="partner a")
+    assert response.json()["error"]["details"][0]["loc"] == ["body", "labels", 1]
+
+
+def test_blank_labels_may_repeat_as_no_label_at_all(api: Api) -> None:
+    a = api.post("clients", {"code": "LBL-E"}).json()["id"]
+    b = api.post("clients", {"code": "LBL-F"}).json()["id"]
+    response = api.post("cases", {"kind": "couple", "client_ids": [a, b], "labels": ["", ""]})
+    assert response.status_code == 201
+
+
 def test_a_case_with_an_unknown_clinician_says_which(api: Api) -> None:
     a = api.post("clients", {"code": "CPL-D"}).json()["id"]
     response = api.post("cases", {"client_ids": [a], "clinician_ids": [987654]})
@@ -125,22 +156,42 @@ def test_a_closed_case_takes_no_sessions(api: Api, world) -> None:
     assert response.json()["error"]["message"] == CASE_CLOSED
 
 
+def whole(measure: str) -> dict[str, object]:
+    """Every required item of a measure answered with its first option (or "no", or 0)."""
+    answers: dict[str, object] = {}
+    for item in get_definition(measure).items:
+        if item.type == "choice":
+            answers[item.id] = item.options[0].value
+        elif item.type == "yes_no":
+            answers[item.id] = "no"
+        elif item.type == "scale":
+            answers[item.id] = item.minimum
+    return answers
+
+
 def test_submitted_answers_are_scored_like_the_check_link_and_use_up_its_link(
     api: Api, world
 ) -> None:
     session = api.post("sessions", {"case_id": world.case.pk, "date": "2026-01-12"}).json()
     participant_id = session["check_links"][0]["participant_id"]
     answers = phq9(q1=3, q2=2, q9=1)
+    # The link is used up once the answers cover every measure it asks (a link asking more
+    # stays open for the rest: tests/checks/test_responses_store.py); answer them all.
+    others = {
+        measure: whole(measure)
+        for measure in session["check_links"][0]["measure_ids"]
+        if measure != "phq9"
+    }
     response = api.post(
         "responses",
         {
             "session_id": session["id"],
             "participant_id": participant_id,
-            "answers": {"phq9": answers},
+            "answers": {"phq9": answers, **others},
         },
     )
     assert response.status_code == 201
-    (stored,) = response.json()
+    (stored,) = [r for r in response.json() if r["measure_id"] == "phq9"]
     assert stored["total"] == get_definition("phq9").score(answers).total == 6
     assert stored["source"] == "api"
     assert stored["answers"] == answers

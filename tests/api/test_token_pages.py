@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import dateformat
+from django.utils.timezone import localtime
 
 from reattune.api.forms import SCOPES_REQUIRED
 from reattune.api.models import ApiToken
 from reattune.api.services import token_create
+from reattune.clinics.models import Role
+from reattune.clinics.services import person_update
 from tests.api.conftest import Api
+from tests.factories import make_person
 
 TOKENS = reverse("api_token_list")
 
@@ -109,3 +115,32 @@ def test_a_clinician_cannot_revoke(login, world) -> None:
 def test_revoking_is_post_only(login, world) -> None:
     token, _ = token_create(admin=world.admin, name="EHR sync", scopes=["read"])
     assert login(world.admin).get(reverse("api_token_revoke", args=[token.pk])).status_code == 405
+
+
+def test_the_list_shows_who_made_each_token_and_when_it_was_last_used(login, world) -> None:
+    used, secret = token_create(admin=world.admin, name="EHR sync", scopes=["read"])
+    token_create(admin=world.admin, name="Old scheduler", scopes=["read"])
+    assert Api(login(world.admin), secret, used).get("clients").status_code == 200
+    used.refresh_from_db()
+    assert used.last_used_at is not None
+    page = login(world.admin).get(TOKENS).content.decode()
+    rows = page.split("<tr>")
+    made = next(row for row in rows if "EHR sync" in row)
+    unused = next(row for row in rows if "Old scheduler" in row)
+    assert f"by {world.admin.full_name}" in made
+    assert dateformat.format(localtime(used.last_used_at), "j M Y H:i") in made
+    assert "never" in unused and "never" not in made
+
+
+def test_a_token_keeps_working_when_its_maker_leaves_the_clinic(login, world) -> None:
+    """It is the clinic's, not its maker's: a record system does not stop the day a person
+    moves on. docs/api.md tells admins to revoke tokens of retired systems instead."""
+    token, secret = token_create(admin=world.admin, name="EHR sync", scopes=["read", "write"])
+    successor = make_person(world.clinic, Role.ADMIN)
+    person_update(person=world.admin, role=Role.ADMIN, is_active=False, changed_by=successor)
+    api = Api(HttpClient(), secret, token)
+    assert api.get("clients").status_code == 200
+    created = api.post("sessions", {"case_id": world.case.pk, "date": "2026-03-02"})
+    assert created.status_code == 201, created.content
+    page = login(successor).get(TOKENS).content.decode()
+    assert f"by {world.admin.full_name}" in page

@@ -358,3 +358,25 @@ def test_an_exported_response_sent_back_is_stored_with_the_same_answers_and_scor
         assert again.subscales == original.subscales
 
     round_trip()
+
+
+def test_the_clients_code_is_matched_whatever_its_letter_case_and_outer_spaces(world):
+    body = phq9_for(world)
+    client = world.case.participants.get().client
+    body["subject"] = {"identifier": {"value": f"  {client.code.swapcase()} "}}
+    assert client.code != client.code.swapcase(), "the test needs a code with letters"
+    assert send(world.clinic, body).client == client
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\n", "\u200b", "\x7f", "\u2028"])
+def test_a_code_holding_a_control_or_invisible_character_is_refused_before_any_lookup(world, bad):
+    """NUL reached PostgreSQL's comparison and was a 500 (DataError) there; now every
+    database gives the same 422."""
+    body = phq9_for(world)
+    code = world.case.participants.get().client.code
+    body["subject"] = {"identifier": {"value": code[:2] + bad + code[2:]}}
+    problem = refusal(world.clinic, body)
+    assert problem.status == 422
+    assert problem.issues[0].diagnostics == submit.CONTROL_IN_CODE
+    assert problem.issues[0].expression == "QuestionnaireResponse.subject.identifier.value"
+    assert not Response.objects.exists()

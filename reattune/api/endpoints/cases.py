@@ -25,6 +25,11 @@ router = Router(tags=["Cases"])
 UNKNOWN_CLIENTS = "No client with id {ids} in this token's clinic."
 UNKNOWN_CLINICIANS = "No clinician with id {ids} in this token's clinic."
 REPEATED_CLIENT = "Each client can be in a case only once."
+LABELS_MISMATCH = (
+    "Give one label per client, in the same order as client_ids (or none): got {labels} "
+    "labels for {clients} clients."
+)
+REPEATED_LABEL = "Each participant needs a label of their own: '{label}' is given more than once."
 
 
 def case_out(case: Case) -> dict[str, Any]:
@@ -83,6 +88,7 @@ def case_add(request: HttpRequest, body: CaseIn) -> Status[dict[str, Any]]:
     token = token_of(request)
     if len(set(body.client_ids)) != len(body.client_ids):
         raise ApiError(422, "invalid", REPEATED_CLIENT)
+    check_labels(body.labels, len(body.client_ids))
     found = for_token(Client, token).in_bulk(body.client_ids)
     missing = [pk for pk in body.client_ids if pk not in found]
     if missing:
@@ -107,6 +113,32 @@ def case_add(request: HttpRequest, body: CaseIn) -> Status[dict[str, Any]]:
         raise invalid(error) from error
     about(request, case_id=case.pk)
     return Status(201, case_out(_cases().get(pk=case.pk)))
+
+
+def check_labels(labels: list[str], clients: int) -> None:
+    """Labels name the participants in order, so a count that differs would silently drop
+    or misplace one, and two alike could not be told apart on the case page. Blank labels
+    (no label) may repeat; others are compared ignoring letter case and outer spaces."""
+    if labels and len(labels) != clients:
+        message = LABELS_MISMATCH.format(labels=len(labels), clients=clients)
+        raise ApiError(
+            422,
+            "invalid",
+            message,
+            [{"loc": ["body", "labels"], "msg": message, "type": "labels_count"}],
+        )
+    seen: set[str] = set()
+    for n, label in enumerate(labels):
+        key = label.strip().casefold()
+        if key and key in seen:
+            message = REPEATED_LABEL.format(label=label.strip())
+            raise ApiError(
+                422,
+                "invalid",
+                message,
+                [{"loc": ["body", "labels", n], "msg": message, "type": "repeated_label"}],
+            )
+        seen.add(key)
 
 
 @router.get(

@@ -45,6 +45,9 @@ def client_list(
     clients = for_token(Client, token_of(request)).order_by("-created_at", "-pk")
     if code is not None:
         clients = clients.filter(code__iexact=code.replace("\x00", ""))
+        # A code names at most one client (unique in the clinic whatever its letter case):
+        # the audit row names them, as it would for /clients/<id>.
+        about(request, client_id=clients.values_list("pk", flat=True).first())
     return paginate(request, clients, page, client_out)
 
 

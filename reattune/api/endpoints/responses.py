@@ -60,6 +60,7 @@ def response_list(
     responses = for_token(Response, token_of(request)).order_by("-submitted_at", "-pk")
     if session_id is not None:
         responses = responses.filter(session_id=session_id)
+        about(request, session_id=session_id)
     if client_id is not None:
         responses = responses.filter(client_id=client_id)
         about(request, client_id=client_id)
