@@ -9,6 +9,12 @@ under it and later meetings' items that carried those actions over), the learnin
 written about their repairs, and case reviews built from their repairs. A couple, family or
 group case keeps its sessions and the other participants' data.
 
+An action agreed under a later meeting's carried-over item is not the client's: the item only
+brought their action back, and what was agreed under it may be about anything. It stays, no
+longer under an item (the foreign key is SET_NULL), and `mentions.py` lists it if its text names
+the client. Import jobs that name the client have the code scrubbed from their messages, and a
+waiting upload holding the client's rows is cancelled and its file deleted (`import_jobs.py`).
+
 Most foreign keys are PROTECT, so the order below is the order in which nothing still points
 at a row when it goes. What stays is an `Erasure` (when, by whom, why, how many rows of each
 kind; no name, no answers) and an audit row, which holds ids and never content.
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import models, transaction
@@ -31,7 +38,14 @@ from reattune.breakglass.models import Grant
 from reattune.cases.models import Case, Client, Participant, TherapySession
 from reattune.checks.models import CheckLink, Response
 from reattune.clinics.models import User
-from reattune.exports.models import Erasure
+from reattune.exports.import_jobs import (
+    ImportJobsNaming,
+    import_jobs_cancel,
+    import_jobs_naming,
+    import_jobs_scrub,
+)
+from reattune.exports.models import CANCELLED_UPLOADS, SCRUBBED_IMPORTS, Erasure
+from reattune.imports.models import ImportJob
 from reattune.learning.models import Reflection
 from reattune.repairs.models import Repair
 from reattune.reviews.models import CaseReview
@@ -49,9 +63,11 @@ CHANGED_MEANWHILE = (
     "Something about this client was recorded while the erasure ran, so nothing was erased. "
     "Try again."
 )
+IMPORT_RUNNING = (
+    "An import running now holds rows of this client, so nothing was erased: the import could "
+    "bring them back. Wait until it has finished (see Import), then erase."
+)
 FINGERPRINT_SALT = "reattune.exports.erasure.code"
-# A cap on the carried-over chain of supervision actions (each pass follows one meeting).
-MAX_CARRY_PASSES = 1000
 
 
 # What each step deletes, in an admin's words.
@@ -91,6 +107,7 @@ class ErasurePlan:
     """What an erasure of `client` deletes, step by step, in an order that PROTECT allows."""
 
     client: Client
+    import_jobs: ImportJobsNaming
     steps: list[tuple[str, models.QuerySet[Any]]] = field(default_factory=list)
     shared_case_ids: list[int] = field(default_factory=list)
 
@@ -107,8 +124,10 @@ class ErasurePlan:
         return {label: queryset.count() for label, queryset in self.steps}
 
     def described(self) -> list[tuple[str, int]]:
-        """The preview in an admin's words, leaving out what there is none of."""
-        return [(KIND_NAMES[label], n) for label, n in self.preview().items() if n]
+        """The preview in an admin's words, leaving out what there is none of; then what is
+        changed in the clinic's import records."""
+        going = [(KIND_NAMES[label], n) for label, n in self.preview().items() if n]
+        return going + self.import_jobs.described()
 
 
 def _ids(queryset: models.QuerySet[Any]) -> list[int]:
@@ -118,7 +137,9 @@ def _ids(queryset: models.QuerySet[Any]) -> list[int]:
 def erasure_plan(client: Client) -> ErasurePlan:
     """Collect the ids of everything that is the client's. Ids are read once, up front, so each
     step deletes exactly what was found even after earlier steps have removed rows."""
-    plan = ErasurePlan(client=client)
+    plan = ErasurePlan(
+        client=client, import_jobs=import_jobs_naming(clinic_id=client.clinic_id, code=client.code)
+    )
     participant_ids = _ids(Participant.objects.filter(client=client))
     case_ids = set(
         Participant.objects.filter(pk__in=participant_ids).values_list("case_id", flat=True)
@@ -180,9 +201,14 @@ def _agenda(
     alert_ids: list[int], repair_ids: list[int], request_ids: list[int]
 ) -> tuple[set[int], set[int]]:
     """Agenda items about the client's alerts, repairs (and their obligations) or requests; the
-    actions agreed under them; and, following the chain, later items that carried those
-    actions over and the actions agreed under those."""
-    items = set(
+    actions agreed under them; and later meetings' items that carried those actions over.
+
+    Not followed further: the actions agreed under a carried-over item. The item is there
+    because the client's action was open; what was agreed under it may be about anything (a
+    course to book, another case), so those actions stay, detached from the item by SET_NULL,
+    and later items that carry them stay too. Every open action is carried straight into each
+    later meeting, so no chain through items is needed to reach the client's own actions."""
+    about = set(
         AgendaItem.objects.filter(
             models.Q(alert_id__in=alert_ids)
             | models.Q(repair_id__in=repair_ids)
@@ -190,21 +216,11 @@ def _agenda(
             | models.Q(request_id__in=request_ids)
         ).values_list("pk", flat=True)
     )
-    actions: set[int] = set()
-    for _ in range(MAX_CARRY_PASSES):
-        new_actions = (
-            set(ActionItem.objects.filter(agenda_item_id__in=items).values_list("pk", flat=True))
-            - actions
-        )
-        if not new_actions:
-            break
-        actions |= new_actions
-        items |= set(
-            AgendaItem.objects.filter(carried_action_id__in=new_actions).values_list(
-                "pk", flat=True
-            )
-        )
-    return items, actions
+    actions = set(ActionItem.objects.filter(agenda_item_id__in=about).values_list("pk", flat=True))
+    carrying = set(
+        AgendaItem.objects.filter(carried_action_id__in=actions).values_list("pk", flat=True)
+    )
+    return about | carrying, actions
 
 
 def client_erase(
@@ -231,7 +247,9 @@ def _erase(client: Client, by: User | None, reason: str, by_label: str) -> Erasu
     clinic_id, client_pk = client.clinic_id, client.pk
     fingerprint = code_fingerprint(clinic_id=clinic_id, code=client.code)
     counts: Counter[str] = Counter()
-    for _label, queryset in erasure_plan(client).steps:
+    plan = erasure_plan(client)
+    counts.update(_import_jobs(plan.import_jobs))
+    for _label, queryset in plan.steps:
         _total, per_model = queryset.delete()
         counts.update({label: n for label, n in per_model.items() if n})
     erasure = Erasure(
@@ -255,6 +273,27 @@ def _erase(client: Client, by: User | None, reason: str, by_label: str) -> Erasu
         user_label=by_label,
     )
     return erasure
+
+
+def _import_jobs(naming: ImportJobsNaming) -> dict[str, int]:
+    """Cancel the waiting uploads that hold the client's rows (their files go once the erasure
+    commits, so an erasure undone keeps them) and scrub the code from the import messages."""
+    if naming.running_ids:
+        raise ErasureRefused(IMPORT_RUNNING)
+    cancelled = import_jobs_cancel(job_ids=naming.cancel_ids)
+    if len(cancelled) != len(naming.cancel_ids):
+        # A go-ahead was given (or the job ended) since the jobs were read.
+        raise ErasureRefused(CHANGED_MEANWHILE)
+    for job in cancelled:
+        transaction.on_commit(partial(_delete_files, job))
+    scrubbed = import_jobs_scrub(naming=naming)
+    changed = ((SCRUBBED_IMPORTS, scrubbed), (CANCELLED_UPLOADS, len(cancelled)))
+    return {label: n for label, n in changed if n}
+
+
+def _delete_files(job: ImportJob) -> None:
+    job.upload_path.unlink(missing_ok=True)
+    job.progress_path.unlink(missing_ok=True)
 
 
 def erasures_matching(*, clinic_id: int, code: str) -> models.QuerySet[Erasure]:

@@ -10,6 +10,12 @@ from django.utils import timezone
 from reattune.clinics.models import Clinic
 from reattune.vault.fields import EncryptedTextField
 
+# Keys of `Erasure.counts` for rows changed, not deleted: import jobs whose messages had the
+# client's code replaced, and waiting uploads holding their rows that were cancelled.
+SCRUBBED_IMPORTS = "imports.ImportJob:problems_scrubbed"
+CANCELLED_UPLOADS = "imports.ImportJob:uploads_cancelled"
+CHANGED_NOT_DELETED = (SCRUBBED_IMPORTS, CANCELLED_UPLOADS)
+
 
 class Erasure(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="erasures")
@@ -27,7 +33,7 @@ class Erasure(models.Model):
     # Who ran it when it was not a person signed in (the command line).
     erased_by_label = models.CharField(max_length=254, blank=True)
     reason = EncryptedTextField(help_text="Why the data was erased (name no one here).")
-    # Model label → rows deleted, e.g. {"checks.Response": 12}.
+    # Model label → rows deleted, e.g. {"checks.Response": 12}; and CHANGED_NOT_DELETED.
     counts = models.JSONField(default=dict)
 
     class Meta:
@@ -38,4 +44,5 @@ class Erasure(models.Model):
 
     @property
     def rows(self) -> int:
-        return sum(self.counts.values())
+        """Rows deleted (import jobs changed are counted apart, under their own keys)."""
+        return sum(n for label, n in self.counts.items() if label not in CHANGED_NOT_DELETED)

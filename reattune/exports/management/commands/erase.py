@@ -29,6 +29,7 @@ MENTIONS = (
     "Free text elsewhere that mentions {code} or their name, which erasure leaves as it is "
     "(ask its author to amend it):"
 )
+IMPORT_JOBS = "Import jobs that name {code}, which erasure changes:"
 
 
 class Command(BaseCommand):
@@ -53,6 +54,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Erasing {client.code} deletes:")
             for name, n in plan.described():
                 self.stdout.write(f"  {name}: {n}")
+            if jobs := plan.import_jobs.listed():
+                self.stdout.write(IMPORT_JOBS.format(code=client.code))
+                for pk, what in jobs:
+                    self.stdout.write(f"  imports.ImportJob {pk}: {what}")
             mentions = mentions_of(client, deleted=plan.row_ids())
             if mentions:
                 self.stdout.write(MENTIONS.format(code=client.code))
