@@ -49,6 +49,9 @@ NO_HEADER = (
     "and total"
 )
 MISSING_COLUMNS = "the header has no {names} column; it needs client_id, session, measure and total"
+RESERVED_COLUMN = (
+    "the header names a column {name}, a name Reattune uses while reading: rename or remove it"
+)
 REPEATED_COLUMN = "the header names the column {name} more than once"
 TOO_MANY_FIELDS = "this row has {found} fields but the header has {expected}"
 EMPTY = "{column} is empty"
@@ -125,6 +128,9 @@ def _read_text(path: Path, source: str) -> pl.DataFrame:
         raw = pl.read_csv(path, infer_schema=False, glob=False, row_index_name="_row")
     except pl.exceptions.NoDataError:
         raise DetectInputError(source, [Problem(1, NO_HEADER)]) from None
+    except pl.exceptions.DuplicateError:
+        # The only clash polars reports before the header is checked: our own row number.
+        raise DetectInputError(source, [Problem(1, RESERVED_COLUMN.format(name="_row"))]) from None
     except pl.exceptions.ComputeError as e:
         raise DetectInputError(source, [_unreadable(path, e)]) from None
     blank = pl.all_horizontal(pl.exclude("_row").is_null())

@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from reattune.detection import csvio
-from reattune.detection.csvio import DetectInputError, read_measurements, write_measurements
+from reattune.detection.csvio import (
+    RESERVED_COLUMN,
+    DetectInputError,
+    read_measurements,
+    write_measurements,
+)
 from reattune.detection.frame import MEASUREMENT_SCHEMA, measurements, sort_measurements
 from reattune.measures.definitions import MeasureDefinition, load_definitions, parse_definition
 
@@ -430,3 +435,8 @@ def test_any_valid_frame_written_out_reads_back_equal(tmp_path, rows):
     path = tmp_path / "input.csv"
     write_measurements(frame, path)
     assert_frame_equal(read_measurements(path, SHIPPED), sort_measurements(frame))
+
+
+def test_a_column_named_like_the_readers_own_row_number_is_named_not_a_crash(tmp_path):
+    problem = first_problem(tmp_path, "c1,1,phq9,12,,,,7", header=f"{HEADER},_row")
+    assert problem.endswith("line 1: " + RESERVED_COLUMN.format(name="_row"))
