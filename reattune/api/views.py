@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,17 +16,9 @@ from reattune.api.errors import NO_SUCH_PATH, error_body
 from reattune.api.forms import TokenForm
 from reattune.api.models import ApiToken
 from reattune.api.services import ADMINS_ONLY, token_create, token_revoke
-from reattune.clinics.http import AuthedRequest, clinic_id_of
-from reattune.clinics.models import User
+from reattune.clinics.http import AuthedRequest, admin_clinic_of, clinic_id_of
 
 REVOKED = 'Token "{name}" is revoked: any request that uses it is refused from now on.'
-
-
-def _admin_clinic_id(user: User) -> int:
-    clinic_id = clinic_id_of(user)
-    if not user.is_clinic_admin:
-        raise PermissionDenied(ADMINS_ONLY)
-    return clinic_id
 
 
 @login_required
@@ -34,7 +26,7 @@ def _admin_clinic_id(user: User) -> int:
 def token_list(request: AuthedRequest) -> HttpResponse:
     """The clinic's tokens, and the form for a new one. A new token's secret is shown on the
     page that answers the form, once, and is not kept anywhere it could be shown again."""
-    clinic_id = _admin_clinic_id(request.user)
+    clinic_id = admin_clinic_of(request.user, ADMINS_ONLY).pk
     form = TokenForm(request.POST or None)
     secret, created = "", None
     if request.method == "POST" and form.is_valid():
@@ -58,7 +50,7 @@ def token_list(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def token_revoke_view(request: AuthedRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.for_clinic(clinic_id_of(request.user)), pk=token_id)
-    _admin_clinic_id(request.user)
+    admin_clinic_of(request.user, ADMINS_ONLY)
     token_revoke(token=token, admin=request.user)
     messages.success(request, REVOKED.format(name=token.name))
     return redirect("api_token_list")

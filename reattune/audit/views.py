@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse, QueryDict
@@ -23,8 +22,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from reattune.audit.forms import AuditFilterForm, ClientCodeForm
 from reattune.audit.models import AuditEvent, AuditEventQuerySet
 from reattune.cases.models import Client, Participant
-from reattune.clinics.http import AuthedRequest, clinic_of
-from reattune.clinics.models import Clinic, User
+from reattune.clinics.http import AuthedRequest, admin_clinic_of
+from reattune.clinics.models import Clinic
 
 ADMINS_ONLY = "Only a clinic admin can see the clinic's audit log."
 PER_PAGE = 50
@@ -47,18 +46,10 @@ CSV_COLUMNS = (
 )
 
 
-def _admin_clinic(user: User) -> Clinic:
-    """The clinic this clinic admin manages; 403 for everyone else."""
-    clinic = clinic_of(user)
-    if not user.is_clinic_admin:
-        raise PermissionDenied(ADMINS_ONLY)
-    return clinic
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def audit_log(request: AuthedRequest) -> HttpResponse:
-    clinic = _admin_clinic(request.user)
+    clinic = admin_clinic_of(request.user, ADMINS_ONLY)
     lookup = ClientCodeForm(request.POST or None, clinic=clinic)
     if request.method == "POST" and lookup.is_valid():
         query = request.GET.copy()
@@ -84,7 +75,7 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_safe
 def audit_export(request: AuthedRequest) -> HttpResponse:
-    clinic = _admin_clinic(request.user)
+    clinic = admin_clinic_of(request.user, ADMINS_ONLY)
     form = AuditFilterForm(request.GET, clinic=clinic)
     events = list(filtered_events(form, clinic))
     codes = _client_codes(clinic, events)

@@ -22,7 +22,7 @@ from reattune.breakglass.services import (
     grant_open,
     grant_revoke,
 )
-from reattune.clinics.http import AuthedRequest, clinic_id_of
+from reattune.clinics.http import AuthedRequest, admin_clinic_of, clinic_id_of
 from reattune.clinics.models import User
 
 ADMINS_ONLY = "Only a clinic admin can see and revoke the clinic's emergency access."
@@ -43,13 +43,6 @@ def _caseload_holder(user: User) -> User:
     return user
 
 
-def _admin_clinic_id(user: User) -> int:
-    clinic_id = clinic_id_of(user)
-    if not user.is_clinic_admin:
-        raise PermissionDenied(ADMINS_ONLY)
-    return clinic_id
-
-
 def get_own_grant(user: User, grant_id: int) -> Grant:
     """One of the person's own grants; anyone else's is a 404."""
     return get_object_or_404(
@@ -67,7 +60,7 @@ def get_grant_for_admin(user: User, grant_id: int) -> Grant:
         Grant.objects.in_clinic(clinic_id_of(user)).select_related("client", "person"),
         pk=grant_id,
     )
-    _admin_clinic_id(user)
+    admin_clinic_of(user, ADMINS_ONLY)
     return grant
 
 
@@ -125,7 +118,7 @@ def end(request: AuthedRequest, grant_id: int) -> HttpResponse:
 @login_required
 @require_safe
 def grants(request: AuthedRequest) -> HttpResponse:
-    clinic_id = _admin_clinic_id(request.user)
+    clinic_id = admin_clinic_of(request.user, ADMINS_ONLY).pk
     rows = Grant.objects.in_clinic(clinic_id).select_related("person", "client", "revoked_by")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "breakglass/grants.html", {"page": page})

@@ -27,3 +27,11 @@ def clinic_of(user: User) -> Clinic:
     if user.clinic is None:
         raise PermissionDenied(NO_CLINIC)
     return user.clinic
+
+
+def admin_clinic_of(user: User, refusal: str) -> Clinic:
+    """The clinic this clinic admin manages; a 403 saying `refusal` for everyone else."""
+    clinic = clinic_of(user)
+    if not user.is_clinic_admin:
+        raise PermissionDenied(refusal)
+    return clinic

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from reattune.accounts.second_factor import has_second_factor
 from reattune.clinics.forms import PersonChangeForm, PersonForm, SupervisionForm
-from reattune.clinics.http import AuthedRequest, clinic_id_of, clinic_of
-from reattune.clinics.models import Clinic, Supervision, User
+from reattune.clinics.http import AuthedRequest, admin_clinic_of, clinic_id_of
+from reattune.clinics.models import Supervision, User
 from reattune.clinics.services import (
     invitation_send,
     person_add,
@@ -40,19 +40,11 @@ SUPERVISION_ADDED = "{supervisor} now supervises {supervisee}."
 SUPERVISION_ENDED = "{supervisor} no longer supervises {supervisee}."
 
 
-def _admin_clinic(user: User) -> Clinic:
-    """The clinic this clinic admin manages; 403 for everyone else."""
-    clinic = clinic_of(user)
-    if not user.is_clinic_admin:
-        raise PermissionDenied(ADMINS_ONLY)
-    return clinic
-
-
 def get_person_for_admin(user: User, person_id: int) -> User:
     """A person in the viewer's own clinic. The clinic scope comes first, so an id from another
     clinic is a 404 for everyone; within the clinic, anyone but an admin gets a 403."""
     person = get_object_or_404(User.objects.filter(clinic_id=clinic_id_of(user)), pk=person_id)
-    _admin_clinic(user)
+    admin_clinic_of(user, ADMINS_ONLY)
     return person
 
 
@@ -64,7 +56,7 @@ def get_supervision_for_admin(user: User, supervision_id: int) -> Supervision:
         ),
         pk=supervision_id,
     )
-    _admin_clinic(user)
+    admin_clinic_of(user, ADMINS_ONLY)
     return link
 
 
@@ -76,7 +68,7 @@ def _site_url(request: HttpRequest) -> str:
 @login_required
 @require_safe
 def people(request: AuthedRequest) -> HttpResponse:
-    clinic = _admin_clinic(request.user)
+    clinic = admin_clinic_of(request.user, ADMINS_ONLY)
     active_links = Supervision.objects.active()
     persons = (
         User.objects.filter(clinic=clinic)
@@ -100,7 +92,7 @@ def people(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_new(request: AuthedRequest) -> HttpResponse:
-    clinic = _admin_clinic(request.user)
+    clinic = admin_clinic_of(request.user, ADMINS_ONLY)
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

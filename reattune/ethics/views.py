@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from reattune.clinics.http import AuthedRequest, clinic_of
-from reattune.clinics.models import Clinic, User
+from reattune.clinics.http import AuthedRequest, admin_clinic_of
 from reattune.ethics import registry
 from reattune.ethics.forms import ClinicEthicsForm
 
@@ -18,18 +16,10 @@ ADMINS_ONLY = "Only a clinic admin can choose which codes of ethics and laws the
 SAVED = "The codes of ethics and laws your clinic follows are saved."
 
 
-def _admin_clinic(user: User) -> Clinic:
-    """The clinic this clinic admin manages; 403 for everyone else."""
-    clinic = clinic_of(user)
-    if not user.is_clinic_admin:
-        raise PermissionDenied(ADMINS_ONLY)
-    return clinic
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def ethics_settings(request: AuthedRequest) -> HttpResponse:
-    clinic = _admin_clinic(request.user)
+    clinic = admin_clinic_of(request.user, ADMINS_ONLY)
     data = request.POST if request.method == "POST" else None
     form = ClinicEthicsForm(data, clinic=clinic, codes=registry.all_codes().values())
     if request.method == "POST" and form.is_valid():

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from reattune.cases.models import Client
-from reattune.clinics.http import AuthedRequest, clinic_of
+from reattune.clinics.http import AuthedRequest, admin_clinic_of
 from reattune.clinics.models import Clinic, User
 from reattune.exports.access import access_package
 from reattune.exports.erasure import ErasureRefused, client_erase, erasure_plan, erasures_matching
@@ -34,16 +33,9 @@ NO_ERASURE = "No client with that code has been erased in this clinic."
 NO_STORE = "no-store, private"
 
 
-def _admin_clinic(user: User) -> Clinic:
-    clinic = clinic_of(user)
-    if not user.is_clinic_admin:
-        raise PermissionDenied(ADMINS_ONLY)
-    return clinic
-
-
 def get_client_for_admin(user: User, client_id: int) -> Client:
     """A client of the admin's own clinic: 403 for non-admins, 404 for another clinic's."""
-    clinic = _admin_clinic(user)
+    clinic = admin_clinic_of(user, ADMINS_ONLY)
     return get_object_or_404(Client.objects.filter(clinic=clinic), pk=client_id)
 
 
@@ -59,7 +51,7 @@ def _download(response: HttpResponse | StreamingHttpResponse, name: str) -> None
 @login_required
 @require_http_methods(["GET", "POST"])
 def export_home(request: AuthedRequest) -> HttpResponse:
-    clinic = _admin_clinic(request.user)
+    clinic = admin_clinic_of(request.user, ADMINS_ONLY)
     lookup = ErasedCodeForm(request.POST or None)
     matches = None
     if request.method == "POST" and lookup.is_valid():
@@ -76,7 +68,7 @@ def export_home(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_safe
 def export_clinic_csv(request: AuthedRequest) -> StreamingHttpResponse:
-    clinic = _admin_clinic(request.user)
+    clinic = admin_clinic_of(request.user, ADMINS_ONLY)
     response = StreamingHttpResponse(
         csv_lines(clinic_rows(clinic)), content_type="text/csv; charset=utf-8"
     )
@@ -87,7 +79,7 @@ def export_clinic_csv(request: AuthedRequest) -> StreamingHttpResponse:
 @login_required
 @require_safe
 def export_clinic_fhir(request: AuthedRequest) -> StreamingHttpResponse:
-    clinic = _admin_clinic(request.user)
+    clinic = admin_clinic_of(request.user, ADMINS_ONLY)
     response = StreamingHttpResponse(
         clinic_bundle_chunks(clinic), content_type="application/fhir+json"
     )

@@ -9,14 +9,13 @@ import os
 import unicodedata
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from reattune.clinics.http import AuthedRequest, clinic_of
+from reattune.clinics.http import AuthedRequest, admin_clinic_of
 from reattune.clinics.models import Clinic, User
 from reattune.imports.checks import HIDDEN_CATEGORIES
 from reattune.imports.forms import UploadForm
@@ -32,22 +31,15 @@ RECENT = 20
 POLL_SECONDS = 2
 
 
-def _admin_clinic(user: User) -> Clinic:
-    clinic = clinic_of(user)
-    if not user.is_clinic_admin:
-        raise PermissionDenied(ADMINS_ONLY)
-    return clinic
-
-
 def _job(user: User, job_id: int) -> ImportJob:
-    clinic = _admin_clinic(user)
+    clinic = admin_clinic_of(user, ADMINS_ONLY)
     return get_object_or_404(ImportJob.objects.for_clinic(clinic.pk), pk=job_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_list(request: AuthedRequest) -> HttpResponse:
-    clinic = _admin_clinic(request.user)
+    clinic = admin_clinic_of(request.user, ADMINS_ONLY)
     uploads_sweep()
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
