@@ -56,6 +56,7 @@ WHOLE_QUERY_READERS = {
     # The API's own filters (ids, and a client's code, which the access log never records: it
     # drops every query string) carried into the next and previous page links unchanged.
     "reattune/api/pagination.py": "the JSON API's list filters, copied into next/previous links",
+    "reattune/api/query.py": "only the keys, to refuse one the endpoint does not take",
 }
 # Input types a GET form may have: none of them takes free text.
 GET_INPUT_TYPES = {"hidden", "date", "number", "submit", "button", "checkbox", "radio"}
