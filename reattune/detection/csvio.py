@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -73,6 +74,12 @@ REVERSED_NOTE = " (scoring {items} in reverse, as {measure} does)"
 DUPLICATE_ROW = "duplicate row: {what} was already given on line {first}"
 UNEXPLAINED = "this row could not be read"
 MORE_PROBLEMS = "and {count:,} more {rows} with problems, not shown; fix these first"
+# A value quoted in a message is cut to this many characters and "…": a 5 MB field is not
+# worth echoing whole on a page or in a stored import job.
+QUOTE_LENGTH = 40
+# A total that is written as a number but is too large for a float (999…9, 1e999) reads as
+# infinite: it is out of range, not "not a number".
+_WRITTEN_AS_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)
@@ -238,7 +245,7 @@ class _Validator:
         stripped = [c.strip() for c in columns]
         for name in stripped:
             if stripped.count(name) > 1 or f"{name}_duplicated_0" in stripped:
-                problem = Problem(1, REPEATED_COLUMN.format(name=name))
+                problem = Problem(1, REPEATED_COLUMN.format(name=shorten(name)))
                 raise DetectInputError(self.source, [problem])
         if stripped != columns:
             self.raw = self.raw.rename(dict(zip(columns, stripped, strict=True)))
@@ -396,43 +403,51 @@ class _Validator:
     def _describe(
         self, name: str, text: dict[str, Any], values: dict[str, Any], typed: pl.DataFrame
     ) -> str:
+        quoted = {c: None if v is None else shorten(v) for c, v in text.items()}
         simple = {
             "client_empty": lambda: EMPTY.format(column="client_id"),
             "session_empty": lambda: EMPTY.format(column="session"),
-            "session_not_whole": lambda: SESSION_NOT_WHOLE.format(value=text["session"]),
-            "session_before_intake": lambda: SESSION_BEFORE_INTAKE.format(value=text["session"]),
+            "session_not_whole": lambda: SESSION_NOT_WHOLE.format(value=quoted["session"]),
+            "session_before_intake": lambda: SESSION_BEFORE_INTAKE.format(value=quoted["session"]),
             "measure_empty": lambda: EMPTY.format(column="measure"),
             "measure_unknown": lambda: UNKNOWN_MEASURE.format(
-                value=text["measure"], known=", ".join(sorted(self.definitions))
+                value=quoted["measure"], known=", ".join(sorted(self.definitions))
             ),
-            "attendance": lambda: BAD_ATTENDANCE.format(value=text["attendance"]),
-            "felt_off": lambda: BAD_FELT_OFF.format(value=text["felt_off"]),
-            "total_not_number": lambda: TOTAL_NOT_NUMBER.format(value=text["total"]),
+            "attendance": lambda: BAD_ATTENDANCE.format(value=quoted["attendance"]),
+            "felt_off": lambda: BAD_FELT_OFF.format(value=quoted["felt_off"]),
             "total_missing": lambda: TOTAL_MISSING,
-            "items_not_whole": lambda: ITEMS_NOT_WHOLE.format(value=text["items"]),
+            "items_not_whole": lambda: ITEMS_NOT_WHOLE.format(value=quoted["items"]),
             "duplicate": lambda: self._duplicate(values, typed),
         }
         if name in simple:
             return simple[name]()
+        if name == "total_not_number" and not _WRITTEN_AS_NUMBER.fullmatch(text["total"]):
+            return TOTAL_NOT_NUMBER.format(value=quoted["total"])
         definition = self.definitions[values["measure"]]
-        if name == "total_range":
+        if name in ("total_range", "total_not_number"):
             return TOTAL_OUT_OF_RANGE.format(
-                value=text["total"],
+                value=quoted["total"],
                 measure=definition.id,
                 low=definition.min_total,
                 high=definition.max_total,
             )
-        return _describe_items(name, definition, values["items"], text["total"])
+        return _describe_items(name, definition, values["items"], shorten(text["total"]))
 
     def _duplicate(self, values: dict[str, Any], typed: pl.DataFrame) -> str:
         key = [*SERIES_KEY, "session"]
         same = typed.filter(*(pl.col(c) == values[c] for c in key))
         first = self._line(int(same["_row"].min()))  # type: ignore[arg-type]
-        who = f"client {values['client_id']}"
+        who = f"client {shorten(values['client_id'])}"
         if values["participant_id"]:
-            who += f", participant {values['participant_id']}"
+            who += f", participant {shorten(values['participant_id'])}"
         what = f"{who}, {values['measure']}, session {values['session']}"
         return DUPLICATE_ROW.format(what=what, first=first)
+
+
+def shorten(value: object, length: int = QUOTE_LENGTH) -> str:
+    """`value` as text for a message: its first `length` characters and "…" when longer."""
+    text = str(value)
+    return text if len(text) <= length else text[:length] + "…"
 
 
 def _describe_items(name: str, definition: MeasureDefinition, scores: list[int], total: str) -> str:

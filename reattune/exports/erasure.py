@@ -300,3 +300,8 @@ def erasures_matching(*, clinic_id: int, code: str) -> models.QuerySet[Erasure]:
     """The clinic's erasure records of a client who had this code."""
     fingerprint = code_fingerprint(clinic_id=clinic_id, code=code.strip())
     return Erasure.objects.filter(clinic_id=clinic_id, code_fingerprint=fingerprint)
+
+
+def rows_text(count: int) -> str:
+    """A count of rows in words: "1 row", "1,234 rows"."""
+    return f"{count:,} row" + ("" if count == 1 else "s")

@@ -9,7 +9,10 @@ that the client cannot be imported back by a go-ahead given after the erasure. A
 running with such a file refuses the erasure until it ends: its transaction may be creating
 the client again.
 
-Codes match whole, ignoring case (as the import finds clients): erasing C-01 leaves C-0142. A
+In messages, codes match whole, ignoring case (as the import finds clients): erasing C-01
+leaves C-0142. In a job's file name (which the messages also begin with, as `NAME, line N:`)
+the code is replaced wherever it appears, ignoring case: a name such as `er-CR-00001.csv` or
+`CR-00001_march.csv` holds the code next to characters that would continue it in a message. A
 joint case's client, coded `<client_id>/<participant_id>` by the import, is also matched where
 the import names them as "<client_id>, participant <participant_id>", and in a file by a line
 that holds both.
@@ -54,6 +57,7 @@ class CodePatterns:
 
     in_messages: tuple[re.Pattern[str], ...]
     in_lines: tuple[tuple[re.Pattern[str], ...], ...]  # a line matches if all of one tuple do
+    in_file_name: re.Pattern[str]
 
     @classmethod
     def of(cls, code: str) -> CodePatterns:
@@ -69,13 +73,22 @@ class CodePatterns:
             lines.append(
                 (re.compile(_whole(key), re.IGNORECASE), re.compile(_whole(label), re.IGNORECASE))
             )
-        return cls(tuple(messages), tuple(lines))
+        anywhere = re.compile(re.escape(code), re.IGNORECASE)
+        return cls(tuple(messages), tuple(lines), anywhere)
 
     def scrub(self, text: str) -> str:
         # The joint form first: it holds the key, which alone is not the client's code.
         for pattern in reversed(self.in_messages):
             text = pattern.sub(ERASED_CLIENT, text)
         return text
+
+    def scrub_job(self, problems: str, file_name: str) -> tuple[str, str]:
+        """A job's problems and file name without the code. The file name loses the code
+        wherever it appears, and so does that name where the problems quote it."""
+        scrubbed_name = self.in_file_name.sub(ERASED_CLIENT, file_name)
+        if file_name and scrubbed_name != file_name:
+            problems = problems.replace(file_name, scrubbed_name)
+        return self.scrub(problems), scrubbed_name
 
     def in_file(self, path: Path) -> bool:
         try:
@@ -115,8 +128,7 @@ def import_jobs_naming(*, clinic_id: int, code: str) -> ImportJobsNaming:
     found = ImportJobsNaming(CodePatterns.of(code))
     jobs = ImportJob.objects.for_clinic(clinic_id).order_by("pk")
     for pk, problems, file_name in jobs.values_list("pk", "problems", "file_name").iterator():
-        text = f"{problems}\n{file_name}"
-        if found.patterns.scrub(text) != text:
+        if found.patterns.scrub_job(problems, file_name) != (problems, file_name):
             found.scrub_ids.append(pk)
     for job in jobs.filter(status__in=WAITING + RUNNING).only("pk", "status"):
         if found.patterns.in_file(job.upload_path):
@@ -128,10 +140,7 @@ def import_jobs_scrub(*, naming: ImportJobsNaming) -> int:
     """Replace the code in the jobs' problems and file names; how many jobs changed."""
     changed = 0
     for job in ImportJob.objects.select_for_update().filter(pk__in=naming.scrub_ids):
-        problems, file_name = (
-            naming.patterns.scrub(job.problems),
-            naming.patterns.scrub(job.file_name),
-        )
+        problems, file_name = naming.patterns.scrub_job(job.problems, job.file_name)
         if (problems, file_name) != (job.problems, job.file_name):
             job.problems, job.file_name = problems, file_name[:200]
             job.save(update_fields=["problems", "file_name"])

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import polars as pl
 from django.core.exceptions import ValidationError
 
-from reattune.detection.csvio import MAX_PROBLEMS, MORE_PROBLEMS, Problem
+from reattune.detection.csvio import MAX_PROBLEMS, MORE_PROBLEMS, QUOTE_LENGTH, Problem
 from reattune.detection.frame import ATTENDED
 from reattune.lib.validation import visible_text
 
@@ -84,38 +84,47 @@ def row_problems(rows: pl.DataFrame, clinician_emails: set[str]) -> list[pl.Data
     found = [
         *_hidden_characters(rows),
         rows.filter(total.is_not_null() & (total != total.floor())).select(
-            "line", pl.format(TOTAL_NOT_WHOLE, pl.col("total").cast(pl.String)).alias("message")
+            "line",
+            pl.format(TOTAL_NOT_WHOLE, quoted(pl.col("total").cast(pl.String))).alias("message"),
         ),
         rows.filter((pl.col("attendance") != ATTENDED) & total.is_not_null()).select(
             "line", pl.format(MISSED_WITH_TOTAL, "attendance").alias("message")
         ),
         rows.filter(pl.col("_code").str.len_chars() > CODE_LENGTH).select(
-            "line", pl.format(CODE_TOO_LONG, "_code").alias("message")
+            "line", pl.format(CODE_TOO_LONG, quoted("_code")).alias("message")
         ),
         rows.filter(pl.col("participant_id").str.len_chars() > LABEL_LENGTH).select(
-            "line", pl.format(LABEL_TOO_LONG, "participant_id").alias("message")
+            "line", pl.format(LABEL_TOO_LONG, quoted("participant_id")).alias("message")
         ),
         _differs(rows, ["client_id"], "_joint").select(
-            "line", pl.format(JOINT_AND_NOT, "client_id", "_first").alias("message")
+            "line", pl.format(JOINT_AND_NOT, quoted("client_id"), "_first").alias("message")
         ),
         _differs(rows, ["_lower"], "client_id").select(
-            "line", pl.format(SAME_CODE, "client_id", "_first_value", "_first").alias("message")
+            "line",
+            pl.format(SAME_CODE, quoted("client_id"), quoted("_first_value"), "_first").alias(
+                "message"
+            ),
         ),
         _differs(rows, ["client_id", "session"], "attendance").select(
             "line",
             pl.format(
-                ATTENDANCE_DIFFERS, "session", "client_id", "attendance", "_first_value", "_first"
+                ATTENDANCE_DIFFERS,
+                "session",
+                quoted("client_id"),
+                "attendance",
+                "_first_value",
+                "_first",
             ).alias("message"),
         ),
         rows.filter(pl.col("date").is_not_null() & pl.col("_date").is_null()).select(
-            "line", pl.format(DATE_NOT_DATE, "date").alias("message")
+            "line", pl.format(DATE_NOT_DATE, quoted("date")).alias("message")
         ),
         _differs(rows, ["client_id", "session"], "_date").select(
             "line",
             pl.format(
                 DATE_DIFFERS,
                 "session",
-                "client_id",
+                quoted("client_id"),
                 pl.col("_date").cast(pl.String),
                 pl.col("_first_value").cast(pl.String),
                 "_first",
@@ -123,20 +132,34 @@ def row_problems(rows: pl.DataFrame, clinician_emails: set[str]) -> list[pl.Data
         ),
         _differs(rows, ["client_id", "participant_id"], "client_code").select(
             "line",
-            pl.format(CODE_DIFFERS, "client_code", "_first_value", "_first").alias("message"),
+            pl.format(CODE_DIFFERS, quoted("client_code"), quoted("_first_value"), "_first").alias(
+                "message"
+            ),
         ),
         _differs(rows, ["client_id", "_code"], "participant_id").select(
             "line",
             pl.format(
-                CODE_TWICE_IN_CASE, "_code", "participant_id", "_first_value", "_first"
+                CODE_TWICE_IN_CASE,
+                quoted("_code"),
+                quoted("participant_id"),
+                quoted("_first_value"),
+                "_first",
             ).alias("message"),
         ),
         rows.filter(
             pl.col("clinician_email").is_not_null()
             & ~pl.col("clinician_email").is_in(sorted(clinician_emails))
-        ).select("line", pl.format(UNKNOWN_CLINICIAN, "clinician_email").alias("message")),
+        ).select("line", pl.format(UNKNOWN_CLINICIAN, quoted("clinician_email")).alias("message")),
     ]
     return found
+
+
+def quoted(column: str | pl.Expr) -> pl.Expr:
+    """A value for a message: its first QUOTE_LENGTH characters and "…" when longer, as
+    `reattune.detection.csvio.shorten` quotes detection's values."""
+    value = pl.col(column) if isinstance(column, str) else column
+    cut = value.str.slice(0, QUOTE_LENGTH) + pl.lit("…")
+    return pl.when(value.str.len_chars() > QUOTE_LENGTH).then(cut).otherwise(value)
 
 
 def _hidden_characters(rows: pl.DataFrame) -> list[pl.DataFrame]:

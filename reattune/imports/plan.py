@@ -36,11 +36,12 @@ import polars as pl
 from reattune.cases.models import Case, CaseKind, Client, Participant, TherapySession
 from reattune.checks.models import Response
 from reattune.clinics.models import Clinic, User
-from reattune.detection.csvio import DetectInputError
+from reattune.detection.csvio import DetectInputError, Problem, shorten
 from reattune.imports.checks import client_code, printable, problems, row_problems
 from reattune.imports.reading import read_rows
 from reattune.measures.registry import all_definitions
 
+NO_ROWS = "the file has a header but no rows; nothing to import"
 ALREADY_STORED = "{who}, session {session} already has {measure} in Reattune"
 CASE_OF_OTHERS = (
     "client_id {client_id} names an existing case of other clients (case #{case}, {kind}): "
@@ -163,6 +164,8 @@ def import_plan(
         rows = read_rows(path, all_definitions())
     except DetectInputError as e:
         raise ImportRefused(source, printable(e.problems)) from None
+    if rows.is_empty():
+        raise ImportRefused(source, [Problem(None, NO_ROWS)])
     clinicians = _clinicians(clinic)
     found = row_problems(rows, set(clinicians))
     plan = ImportPlan(
@@ -274,7 +277,7 @@ def _others_cases(plan: ImportPlan) -> pl.DataFrame:
             case.case_pk = None
     rows = plan.rows.filter(pl.col("client_id").is_in(sorted(refused))).select("line", "client_id")
     messages = [
-        CASE_OF_OTHERS.format(client_id=key, case=refused[key][0], kind=refused[key][1])
+        CASE_OF_OTHERS.format(client_id=shorten(key), case=refused[key][0], kind=refused[key][1])
         for key in rows["client_id"]
     ]
     return pl.DataFrame(
@@ -338,12 +341,12 @@ def _clash_rows(
             lines.append(line)
             messages.append(
                 ATTENDANCE_STORED.format(
-                    session=number, client=client_id, stored=stored, given=attendance
+                    session=number, client=shorten(client_id), stored=stored, given=attendance
                 )
             )
         elif total is not None and (client_id, participant_id, number, measure) in answered:
-            who = f"client {client_id}" + (
-                f", participant {participant_id}" if participant_id else ""
+            who = f"client {shorten(client_id)}" + (
+                f", participant {shorten(participant_id)}" if participant_id else ""
             )
             lines.append(line)
             messages.append(ALREADY_STORED.format(who=who, session=number, measure=measure))
@@ -363,4 +366,4 @@ def _chunked(keys: Iterable[int]) -> Iterator[list[int]]:
         yield batch
 
 
-__all__ = ["CASE_OF_OTHERS", "ImportPlan", "ImportRefused", "Summary", "import_plan"]
+__all__ = ["CASE_OF_OTHERS", "NO_ROWS", "ImportPlan", "ImportRefused", "Summary", "import_plan"]

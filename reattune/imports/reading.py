@@ -33,6 +33,12 @@ CLIENT_CODE = "client_code"
 TEXT_COLUMNS = ("client_id", "participant_id", "measure", "attendance", "felt_off")
 OPTIONAL_TEXT = (DATE, CLINICIAN_EMAIL, CLIENT_CODE)
 LOWER_CASE = ("measure", "attendance", "felt_off", CLINICIAN_EMAIL)
+# Reattune's own export writes a value a spreadsheet would run as a formula (one starting with
+# = + - @, a tab or a carriage return) with an apostrophe in front (exports/measurements.py,
+# `safe_cell`); reading these columns takes that apostrophe off again, so that a clinic's own
+# export imports as the codes it holds.
+FORMULA_GUARDED = ("client_id", "participant_id", CLIENT_CODE, CLINICIAN_EMAIL)
+FORMULA_GUARD = r"^'([=+\-@\t\r])"
 # Names the readers give columns of their own; a file's header may not use them.
 RESERVED = ("_row",)
 
@@ -139,5 +145,7 @@ def _text(raw: pl.DataFrame, column: str) -> pl.Expr:
     if column not in raw.columns:
         return pl.lit(None, pl.String)
     value = pl.col(column).str.strip_chars()
+    if column in FORMULA_GUARDED:
+        value = value.str.replace(FORMULA_GUARD, "${1}")
     value = pl.when(value != "").then(value)
     return value.str.to_lowercase() if column in LOWER_CASE else value

@@ -440,3 +440,48 @@ def test_any_valid_frame_written_out_reads_back_equal(tmp_path, rows):
 def test_a_column_named_like_the_readers_own_row_number_is_named_not_a_crash(tmp_path):
     problem = first_problem(tmp_path, "c1,1,phq9,12,,,,7", header=f"{HEADER},_row")
     assert problem.endswith("line 1: " + RESERVED_COLUMN.format(name="_row"))
+
+
+LONG = "x" * 5_000_000
+SHORT = "x" * csvio.QUOTE_LENGTH + "…"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        pytest.param(
+            f"c1,1,phq9,{LONG},,,", csvio.TOTAL_NOT_NUMBER.format(value=SHORT), id="total"
+        ),
+        pytest.param(
+            f"c1,{LONG},phq9,12,,,", csvio.SESSION_NOT_WHOLE.format(value=SHORT), id="session"
+        ),
+        pytest.param(
+            f"c1,1,phq9,12,,{LONG},", csvio.BAD_ATTENDANCE.format(value=SHORT), id="attendance"
+        ),
+        pytest.param(
+            f"c1,1,phq9,12,{LONG},,", csvio.ITEMS_NOT_WHOLE.format(value=SHORT), id="items"
+        ),
+    ],
+)
+def test_a_huge_value_is_quoted_only_by_its_first_forty_characters(tmp_path, row, message):
+    problem = first_problem(tmp_path, row)
+    assert problem == f"{tmp_path / 'input.csv'}, line 2: {message}"
+
+
+def test_a_huge_total_of_digits_is_out_of_range_not_not_a_number(tmp_path):
+    problem = first_problem(tmp_path, f"c1,1,phq9,{'9' * 5_000_000},,,")
+    shown = "9" * csvio.QUOTE_LENGTH + "…"
+    message = csvio.TOTAL_OUT_OF_RANGE.format(value=shown, measure="phq9", low=0, high=27)
+    assert problem == f"{tmp_path / 'input.csv'}, line 2: {message}"
+
+
+def test_a_repeated_row_of_a_long_client_id_quotes_it_shortened(tmp_path):
+    client = "c" * 100
+    problem = first_problem(tmp_path, phq9(1, client=client), phq9(1, client=client))
+    assert f"client {'c' * 40}…, phq9, session 1 was already given on line 2" in problem
+    assert "c" * 41 not in problem
+
+
+def test_a_value_of_forty_characters_is_quoted_whole():
+    assert csvio.shorten("y" * 40) == "y" * 40
+    assert csvio.shorten("y" * 41) == "y" * 40 + "…"

@@ -41,9 +41,16 @@ def client_(world) -> Client:
     return client
 
 
-def _job(clinic, status: str, *, problems: str = "", rows: str | None = None) -> ImportJob:
+def _job(
+    clinic,
+    status: str,
+    *,
+    problems: str = "",
+    rows: str | None = None,
+    file_name: str = "history.csv",
+) -> ImportJob:
     job = ImportJob.objects.create(
-        clinic=clinic, file_name="history.csv", status=status, problems=problems
+        clinic=clinic, file_name=file_name, status=status, problems=problems
     )
     if rows is not None:
         progress_folder()
@@ -230,3 +237,45 @@ def test_the_erase_page_lists_the_imports_that_name_the_client(login, world, cli
     assert reverse("import_detail", args=[waiting.pk]) in text
     assert reverse("import_detail", args=[refused.pk]) in text
     assert "cancelled, file deleted" in text
+
+
+@pytest.mark.parametrize(
+    ("file_name", "scrubbed"),
+    [
+        ("er-C-0142.csv", f"er-{ERASED_CLIENT}.csv"),
+        ("c-0142_march.csv", f"{ERASED_CLIENT}_march.csv"),
+        ("scores/C-0142-2.csv", f"scores/{ERASED_CLIENT}-2.csv"),
+        ("C-01420.csv", f"{ERASED_CLIENT}0.csv"),
+    ],
+)
+def test_a_file_name_loses_the_code_wherever_it_appears_and_so_do_the_messages_quoting_it(
+    world, client_, erase, file_name, scrubbed
+):
+    job = _job(
+        world.clinic,
+        ImportStatus.REFUSED,
+        file_name=file_name,
+        problems=(
+            f"{file_name}, line 4: client {CODE}, session 3 already has phq9 in Reattune\n"
+            f"{file_name}, line 9: client C-01420, session 1 already has gad7 in Reattune"
+        ),
+    )
+
+    erasure = erase(client_, world.admin)
+
+    job.refresh_from_db()
+    assert job.file_name == scrubbed
+    assert job.problems == (
+        f"{scrubbed}, line 4: client {ERASED_CLIENT}, session 3 already has phq9 in Reattune\n"
+        f"{scrubbed}, line 9: client C-01420, session 1 already has gad7 in Reattune"
+    )
+    assert erasure.counts["imports.ImportJob:problems_scrubbed"] == 1
+
+
+def test_a_job_whose_file_name_alone_holds_the_code_is_scrubbed(world, client_, erase):
+    job = _job(world.clinic, ImportStatus.DONE, file_name="export-C-0142.csv")
+
+    erase(client_, world.admin)
+
+    job.refresh_from_db()
+    assert job.file_name == f"export-{ERASED_CLIENT}.csv"

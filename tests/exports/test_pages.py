@@ -15,10 +15,10 @@ from django.utils.html import escape
 
 from reattune.audit.models import Action, AuditEvent, Category, Outcome
 from reattune.cases.models import Client
-from reattune.exports.erasure import CODE_MISMATCH
+from reattune.exports.erasure import CODE_MISMATCH, rows_text
 from reattune.exports.forms import REASON_REQUIRED
 from reattune.exports.models import Erasure
-from reattune.exports.views import ADMINS_ONLY, NO_ERASURE
+from reattune.exports.views import ADMINS_ONLY, ALREADY_ERASED, ERASED, NO_ERASURE
 from reattune.supervision.models import AgendaItem, Meeting
 from tests.exports.records import answer
 from tests.factories import ClinicWorld
@@ -214,3 +214,55 @@ def test_the_erase_page_lists_other_records_whose_text_names_the_client(login, w
     page = login(world.admin).get(reverse("client_erase", args=[client.pk])).content.decode()
 
     assert f"<code>supervision.AgendaItem</code> {item.pk}: title" in page
+
+
+def test_erasing_a_client_already_erased_says_so_instead_of_the_generic_404(login, world):
+    client = Client.objects.get(pk=_client_id(world))
+    http = login(world.admin)
+    data = {"code": client.code, "reason": "Request."}
+    http.post(reverse("client_erase", args=[client.pk]), data, follow=True)
+    erasure = Erasure.objects.get()
+
+    again = http.post(reverse("client_erase", args=[client.pk]), data)
+
+    assert again.status_code == 410
+    page = again.content.decode()
+    expected = ALREADY_ERASED.format(date=f"{erasure.erased_at:%Y-%m-%d}", erasure=erasure.pk)
+    assert escape(expected) in page
+    assert "caseload" not in page
+    assert client.code not in page
+    for name in CLIENT_PAGES:
+        assert http.get(reverse(name, args=[client.pk])).status_code == 410, name
+    assert Erasure.objects.count() == 1
+
+
+def test_another_clinics_erased_client_is_still_a_404(login, world, other_world):
+    theirs = Client.objects.get(pk=_client_id(other_world))
+    login(other_world.admin).post(
+        reverse("client_erase", args=[theirs.pk]), {"code": theirs.code, "reason": "Request."}
+    )
+    assert Erasure.objects.filter(clinic=other_world.clinic).exists()
+    http = login(world.admin)
+    for name in CLIENT_PAGES:
+        assert http.get(reverse(name, args=[theirs.pk])).status_code == 404, name
+
+
+def test_the_erasure_message_counts_rows_in_proper_english(login, world):
+    client = Client.objects.get(pk=_client_id(world))
+    http = login(world.admin)
+    response = http.post(
+        reverse("client_erase", args=[client.pk]),
+        {"code": client.code, "reason": "Request."},
+        follow=True,
+    )
+    erasure = Erasure.objects.get()
+    expected = ERASED.format(code=client.code, rows=rows_text(erasure.rows))
+    assert escape(expected) in response.content.decode()
+    assert " rows rows" not in expected
+
+
+@pytest.mark.parametrize(
+    ("count", "text"), [(0, "0 rows"), (1, "1 row"), (2, "2 rows"), (1234, "1,234 rows")]
+)
+def test_a_count_of_rows_is_singular_only_for_one(count, text):
+    assert rows_text(count) == text

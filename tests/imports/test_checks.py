@@ -15,7 +15,7 @@ from reattune.imports.plan import ImportRefused, import_plan
 from reattune.imports.reading import read_rows
 from reattune.measures.definitions import load_definitions
 from tests.factories import ClinicWorld
-from tests.imports.helpers import write_rows
+from tests.imports.helpers import COLUMNS, write_rows
 
 PHQ9 = {"measure": "phq9", "total": "10"}
 DEFINITIONS = load_definitions()
@@ -123,7 +123,8 @@ def test_a_code_too_long_for_reattune_is_refused(world: ClinicWorld, tmp_path: P
         tmp_path / "in.csv",
         [{"client_id": long, "participant_id": "p1", "session": 1, **PHQ9}],
     )
-    message = checks.CODE_TOO_LONG.replace("{}", f"{long}/p1")
+    # 41 characters: quoted by their first 40.
+    message = checks.CODE_TOO_LONG.replace("{}", f"{long}/p" + "…")
     assert _refusal(world, path) == [f"{path}, line 2: {message}"]
 
 
@@ -196,3 +197,30 @@ def test_values_echoed_in_a_refusal_show_hidden_characters_as_escapes(
         f"{path}, line 2: " + checks.UNKNOWN_CLINICIAN.replace("{}", "a\\x00b@example.org"),
         f"{path}, line 3: " + checks.DATE_NOT_DATE.replace("{}", "3\\u202eFeb"),
     ]
+
+
+def test_a_long_value_the_imports_checks_quote_is_shortened_to_forty_characters(
+    world: ClinicWorld, tmp_path: Path
+) -> None:
+    email = "e" * 5000 + "@example.org"
+    date = "d" * 5000
+    path = write_rows(
+        tmp_path / "in.csv",
+        [
+            {"client_id": "n1", "session": 1, **PHQ9, "clinician_email": email},
+            {"client_id": "n1", "session": 2, **PHQ9, "date": date},
+        ],
+        columns=(*COLUMNS, "clinician_email"),
+    )
+    assert _refusal(world, path) == [
+        f"{path}, line 2: " + checks.UNKNOWN_CLINICIAN.replace("{}", "e" * 40 + "…"),
+        f"{path}, line 3: " + checks.DATE_NOT_DATE.replace("{}", "d" * 40 + "…"),
+    ]
+
+
+def test_a_code_of_forty_one_characters_is_quoted_by_its_first_forty(
+    world: ClinicWorld, tmp_path: Path
+) -> None:
+    path = write_rows(tmp_path / "in.csv", [{"client_id": "x" * 41, "session": 1, **PHQ9}])
+    message = checks.CODE_TOO_LONG.replace("{}", "x" * 40 + "…")
+    assert _refusal(world, path) == [f"{path}, line 2: {message}"]

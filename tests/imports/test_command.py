@@ -14,6 +14,7 @@ from reattune.audit.models import AuditEvent
 from reattune.cases.models import Client
 from reattune.checks.models import Response
 from reattune.imports.management.commands.import_scores import NO_CLINIC, NO_PERSON
+from reattune.imports.plan import NO_ROWS
 from reattune.imports.reading import RESERVED_COLUMN
 from reattune.imports.services import COMMAND_LINE
 from tests.factories import ClinicWorld
@@ -134,3 +135,16 @@ def test_a_header_polars_cannot_read_is_refused_with_status_2(
         call_command("import_scores", str(path), "--clinic", world.clinic.slug, stderr=err)
     assert refused.value.returncode == 2
     assert err.getvalue().strip() == f"{path}, line 1: " + RESERVED_COLUMN.format(name="_row")
+
+
+@pytest.mark.parametrize("blank_lines", ["", "\n\n"])
+def test_a_file_with_a_header_but_no_rows_is_refused_with_status_2(
+    world: ClinicWorld, tmp_path: Path, blank_lines: str
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("client_id,session,measure,total\n" + blank_lines)
+    err = io.StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("import_scores", str(path), "--clinic", world.clinic.slug, stderr=err)
+    assert refused.value.returncode == 2
+    assert err.getvalue().strip() == f"{path}: {NO_ROWS}"

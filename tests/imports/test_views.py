@@ -18,6 +18,7 @@ from reattune.checks.models import Response
 from reattune.imports import views
 from reattune.imports.checks import HIDDEN_CHARACTERS
 from reattune.imports.models import ImportJob, ImportStatus
+from reattune.imports.plan import NO_ROWS
 from reattune.imports.reading import RESERVED_COLUMN, UNNAMED_COLUMNS
 from reattune.imports.sweep import uploads_sweep
 from reattune.imports.views import NOT_WAITING
@@ -296,3 +297,39 @@ def test_a_confirmed_import_is_not_expired_however_old(world: ClinicWorld, login
     job.refresh_from_db()
     assert job.status == ImportStatus.QUEUED
     assert job.upload_path.exists()
+
+
+def test_a_huge_value_is_quoted_shortened_on_the_page_and_in_the_stored_problems(
+    login, world: ClinicWorld
+) -> None:
+    content = b"client_id,session,measure,total\nw1,1,phq9," + b"9" * 5_000_000 + b"\n"
+    client = login(world.admin)
+    response = _upload(client, content)
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.REFUSED
+    shown = "9" * 40 + "…"
+    assert job.problems == f"history.csv, line 2: total {shown} is out of range for phq9 (0–27)"
+    page = client.get(response["Location"]).content.decode()
+    assert shown in page
+    assert len(page) < 100_000
+
+
+def test_a_file_with_a_header_but_no_rows_is_refused_not_offered_as_import_0_rows(
+    login, world: ClinicWorld, data_dir: Path
+) -> None:
+    client = login(world.admin)
+    response = _upload(client, b"client_id,session,measure,total\n")
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.REFUSED
+    assert job.problems == f"history.csv: {NO_ROWS}"
+    page = client.get(response["Location"]).content.decode()
+    assert NO_ROWS in page
+    assert "Import 0 rows" not in page
+    assert _files_left(data_dir) == []
+
+
+def test_the_go_ahead_button_counts_one_row_as_one_row(login, world: ClinicWorld) -> None:
+    client = login(world.admin)
+    response = _upload(client, b"client_id,session,measure,total\nw1,1,phq9,3\n")
+    page = client.get(response["Location"]).content.decode()
+    assert ">Import 1 row</button>" in page

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reattune.cases.models import Client
 from reattune.clinics.models import Clinic
-from reattune.exports.erasure import ErasureRefused, client_erase, erasure_plan
+from reattune.exports.erasure import ErasureRefused, client_erase, erasure_plan, rows_text
 from reattune.exports.management.commands.export import (
     COMMAND_LINE,
     NO_SUCH_CLIENT,
@@ -80,4 +80,4 @@ class Command(BaseCommand):
         except ErasureRefused as refused:
             raise CommandError(str(refused)) from None
         if options["verbosity"]:
-            self.stdout.write(f"Erased: {erasure.rows} rows (erasure record {erasure.pk}).")
+            self.stdout.write(f"Erased: {rows_text(erasure.rows)} (erasure record {erasure.pk}).")

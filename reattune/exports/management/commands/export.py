@@ -28,6 +28,7 @@ from reattune.audit.models import Action, Category
 from reattune.cases.models import Client
 from reattune.clinics.models import Clinic
 from reattune.exports.access import access_package
+from reattune.exports.erasure import rows_text
 from reattune.exports.measurements import clinic_rows, write_rows
 from reattune.fhir.bundle import clinic_bundle_chunks
 
@@ -86,7 +87,7 @@ class Command(BaseCommand):
         with atomic_file(output) as f:
             count = self._write(options["what"], clinic, f)
         if options["verbosity"]:
-            self.stderr.write(f"Wrote {output}" + (f": {count:,} rows." if count >= 0 else "."))
+            self.stderr.write(f"Wrote {output}" + (f": {rows_text(count)}." if count >= 0 else "."))
 
     def _write(self, what: str, clinic: Clinic, out: IO[str]) -> int:
         if what == "csv":
