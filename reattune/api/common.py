@@ -8,8 +8,9 @@ from reattune.api.schemas import ErrorOut
 
 # The error statuses an endpoint may answer with, all in the one error shape (errors.py):
 # 400 malformed JSON, 401 no valid token, 403 missing scope, 404 not in this clinic, 409 a
-# conflict with what is stored, 413 body too large, 422 invalid, 429 rate limit.
-ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 422, 429})
+# conflict with what is stored, 413 body too large, 415 a body that is not JSON, 422 invalid,
+# 429 rate limit.
+ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 415, 422, 429})
 ERRORS = {ERROR_STATUSES: ErrorOut}
 
 

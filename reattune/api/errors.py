@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ RATE_LIMITED = "This token has made more than {limit} requests this minute. Retr
 SERVER_ERROR = (
     "Something went wrong on the server and nothing was changed. If it happens again, give "
     "the X-Request-ID header of this response to whoever runs Reattune."
+)
+UNSUPPORTED_MEDIA_TYPE = (
+    "Send the request body as JSON with the header 'Content-Type: application/json' (got {found})."
 )
 METHOD_NOT_ALLOWED = "This endpoint does not take that method. Allowed: {allowed}."
 
@@ -60,6 +64,28 @@ class ApiError(Exception):
 
 def not_found(thing: str) -> ApiError:
     return ApiError(404, "not_found", NOT_FOUND.format(thing=thing))
+
+
+def is_json(content_type: str) -> bool:
+    """application/json or any +json type (application/merge-patch+json…), any parameters."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+class JsonBodies(Parser):
+    """Reads a body only when it says it is JSON: a form post or text sent to a JSON endpoint
+    is a 415, not parsed as if it were JSON. ninja calls this only for a non-empty body."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        content_type = request.headers.get("Content-Type", "")
+        if not is_json(content_type):
+            found = f"'{content_type[:100]}'" if content_type else "no Content-Type"
+            raise ApiError(
+                415, "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE.format(found=found)
+            )
+        return super().parse_body(request)
 
 
 def error_body(code: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:
@@ -109,6 +135,8 @@ def install(api: NinjaAPI) -> None:
         )
 
     def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+        if isinstance(error.__cause__, ApiError):  # raised by JsonBodies, wrapped by ninja
+            return respond(api, request, error.__cause__)
         code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
             error.status_code, "error"
         )

@@ -10,8 +10,9 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field, StrictInt, StrictStr, StringConstraints
+from pydantic_core import PydanticCustomError
 
-from reattune.lib.validation import visible_text
+from reattune.lib.validation import past_date, visible_text, working_date
 
 T = TypeVar("T")
 
@@ -25,17 +26,35 @@ NO_NUL = "must not contain the NUL character (\\u0000)"
 def _no_nul(value: str) -> str:
     """PostgreSQL cannot store NUL in text; refuse it here rather than fail at the database."""
     if "\x00" in value:
-        raise ValueError(NO_NUL)
+        raise PydanticCustomError("nul_character", NO_NUL)
     return value
 
 
-def _visible(value: str) -> str:
-    """A code or name shows in every list: no control or invisible formatting characters,
-    and not only spaces (the pages refuse them the same way, reattune/lib/validation.py)."""
-    try:
-        return visible_text(value)
-    except DjangoValidationError as error:
-        raise ValueError(error.messages[0]) from None
+# Text in a query string: no NUL either (it is refused, never silently dropped).
+QueryText = Annotated[str, AfterValidator(_no_nul)]
+
+
+def _form_check(check: Any) -> Any:
+    """One of the web forms' checks (reattune/lib/validation.py) as a pydantic validator,
+    with the form's own words (no "Value error, " prefix)."""
+
+    def validate(value: Any) -> Any:
+        try:
+            return check(value)
+        except DjangoValidationError as error:
+            raise PydanticCustomError("invalid", error.messages[0]) from None
+
+    return AfterValidator(validate)
+
+
+# A code or name shows in every list: no control or invisible formatting characters, and not
+# only spaces (the pages refuse them the same way).
+_visible = _form_check(visible_text)
+# An optional name, title or label: the form strips outer spaces first (a blank is no value).
+_visible_or_blank = _form_check(lambda value: visible_text(value.strip()))
+# A date of birth has happened; a session or opening date is one in the life of a clinic.
+PastDate = Annotated[dt.date, _form_check(past_date)]
+WorkingDate = Annotated[dt.date, _form_check(working_date)]
 
 
 def _text(max_length: int, min_length: int = 0) -> Any:
@@ -45,14 +64,18 @@ def _text(max_length: int, min_length: int = 0) -> Any:
     )
 
 
-Code = Annotated[str, *_text(40, 1), AfterValidator(_visible)]
+Code = Annotated[str, *_text(40, 1), _visible]
 Key = Annotated[str, *_text(40, 1)]
-Label = Annotated[str, *_text(60)]
+Label = Annotated[str, *_text(60), _visible_or_blank]
 Title = Annotated[str, *_text(200)]
+VisibleTitle = Annotated[Title, _visible_or_blank]
 Email = Annotated[str, *_text(254)]
 
 
+# An id in a path or query string (text there, so read as a number).
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# An id in a JSON body: a JSON integer only; true, "1" and 1.0 are refused, not read as 1.
+BodyId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 
 class In(Schema):
@@ -83,8 +106,8 @@ class ErrorOut(Schema):
 
 class ClientIn(In):
     code: Code = Field(description="The clinic's code or pseudonym; unique in the clinic.")
-    name: Title = ""
-    date_of_birth: dt.date | None = None
+    name: VisibleTitle = ""
+    date_of_birth: PastDate | None = None
     email: Email = Field("", description="Only used to send check links.")
 
 
@@ -104,13 +127,32 @@ class ParticipantOut(Schema):
     label: str
 
 
+NO_CLINICIAN = (
+    "Give at least one clinician: a case on nobody's caseload would send its safety alerts "
+    "to nobody."
+)
+
+
+def _some_clinician(ids: list[int]) -> list[int]:
+    if not ids:
+        raise PydanticCustomError("no_clinician", NO_CLINICIAN)
+    return ids
+
+
 class CaseIn(In):
     kind: Annotated[str, Field(pattern="^(individual|couple|family|group)$")] = "individual"
-    title: Title = ""
-    client_ids: list[Id] = Field(min_length=1, max_length=50)
+    title: VisibleTitle = ""
+    client_ids: list[BodyId] = Field(min_length=1, max_length=50)
     labels: list[Label] = Field(default_factory=list, max_length=50)
-    clinician_ids: list[Id] = Field(default_factory=list, max_length=20)
-    opened_on: dt.date | None = None
+    clinician_ids: Annotated[list[BodyId], AfterValidator(_some_clinician)] = Field(
+        max_length=20,
+        json_schema_extra={"minItems": 1},
+        description=(
+            "The clinicians whose caseload the case is on (at least one; not clinic admins). "
+            "They are the people its safety alerts go to."
+        ),
+    )
+    opened_on: WorkingDate | None = None
 
 
 class CaseOut(Schema):
@@ -138,12 +180,12 @@ class SignalOut(Schema):
 
 
 class SessionIn(In):
-    case_id: Id
-    date: dt.date
+    case_id: BodyId
+    date: WorkingDate
     attendance: Annotated[str, Field(pattern="^(scheduled|attended|cancelled|no_show)$")] = (
         "attended"
     )
-    number: Annotated[int, Field(ge=1, le=MAX_SESSION_NUMBER)] | None = Field(
+    number: Annotated[StrictInt, Field(ge=1, le=MAX_SESSION_NUMBER)] | None = Field(
         None, description="Defaults to the next free number in the case."
     )
 
@@ -174,8 +216,8 @@ Answers = dict[Key, dict[Key, StrictInt | Annotated[StrictStr, *_text(2000)] | N
 
 
 class ResponseIn(In):
-    session_id: Id
-    participant_id: Id = Field(description="The participant (a client's place in the case).")
+    session_id: BodyId
+    participant_id: BodyId = Field(description="The participant (a client's place in the case).")
     answers: Answers = Field(
         description="Answers per measure: {'phq9': {'q1': 2, 'q2': 1, …}}.",
         min_length=1,

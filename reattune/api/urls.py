@@ -33,6 +33,7 @@ api = NinjaAPI(
     # Swagger UI, served from ninja's own static files (no CDN) with no inline script, so it
     # runs under the site's Content-Security-Policy (tests/api/test_docs_page.py).
     docs_url="/docs",
+    parser=errors.JsonBodies(),
 )
 errors.install(api)
 for module in (clients, cases, sessions, responses, alerts, repairs):

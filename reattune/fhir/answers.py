@@ -17,6 +17,10 @@ UNKNOWN_CODING = (
     "Item '{link}' has no answer option {coding}; the Questionnaire's answerOption lists the "
     "codings it takes."
 )
+CODING_WITHOUT_CODE = (
+    "Item '{link}' is answered with a coding that has no code{display}; send the code (and "
+    "system) of one of the Questionnaire's answerOption codings."
+)
 ITEM_PROBLEM = "Item '{link}': {message}"
 
 EXPECTED_VALUE = {
@@ -60,7 +64,15 @@ def _raw_value(
                 offered["system"],
             ):
                 return option.value
-        coding = f"{sent.get('system') or '(no system)'}|{sent.get('code')}"[:200]
+        if sent.get("code") is None:
+            shown = (
+                f" (only the display '{str(sent['display'])[:100]}')" if sent.get("display") else ""
+            )
+            message = CODING_WITHOUT_CODE.format(link=item.id, display=shown)
+            raise problem(422, "value", message, where)
+        coding = f"'{str(sent['code'])[:100]}'"
+        if sent.get("system"):
+            coding += f" in the system '{str(sent['system'])[:100]}'"
         raise problem(422, "value", UNKNOWN_CODING.format(link=item.id, coding=coding), where)
     if item.type in ("choice", "scale") and "valueInteger" in answer:
         return answer["valueInteger"]

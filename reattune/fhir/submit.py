@@ -51,7 +51,7 @@ STU3_QUESTIONNAIRE = (
 )
 NOT_JSON = "The body is not valid JSON: {error}."
 NOT_A_RESOURCE = "The body must be a JSON object: one FHIR resource with a resourceType."
-WRONG_RESOURCE_TYPE = "This endpoint takes a QuestionnaireResponse; the body is a {found}."
+WRONG_RESOURCE_TYPE = "This endpoint takes a QuestionnaireResponse; the body is {a} {found}."
 INVALID_RESOURCE = "The QuestionnaireResponse is not valid FHIR R4: {error}"
 TOO_DEEP = "The body is nested too deeply to be a QuestionnaireResponse."
 NULL_VALUE = "{where} is null; FHIR JSON leaves an element out rather than sending null."
@@ -72,12 +72,12 @@ WRONG_QUESTIONNAIRE_VERSION = (
 )
 NO_ENCOUNTER = (
     "encounter is required: the session the answers are about, as "
-    "{{'reference': 'Encounter/<session id>'}}."
+    '{"reference": "Encounter/<session id>"}.'
 )
 BAD_ENCOUNTER = "encounter.reference must be 'Encounter/<session id>' (a number), not '{found}'."
 ENCOUNTER_NOT_FOUND = "There is no Encounter/{id} (a session) in this token's clinic."
 NO_SUBJECT = (
-    "subject is required: the client who answered, as {{'reference': 'Patient/<client id>'}} "
+    'subject is required: the client who answered, as {"reference": "Patient/<client id>"} '
     "or with an identifier whose value is the client's code."
 )
 BAD_SUBJECT = "subject.reference must be 'Patient/<client id>' (a number), not '{found}'."
@@ -90,6 +90,10 @@ CODE_NOT_FOUND = "There is no client with the code '{code}' in this token's clin
 WRONG_CODE_SYSTEM = (
     "subject.identifier.system '{found}' is not this clinic's client codes; use '{expected}' "
     "or leave the system out."
+)
+SUBJECT_MISMATCH = (
+    "subject.reference names Patient/{id}, but subject.identifier names a different client "
+    "(or none in this clinic). Send one of them, or both naming the same client."
 )
 NOT_A_PARTICIPANT = "Patient/{client} is not a participant in the case of Encounter/{session}."
 ALREADY_STORED = (
@@ -135,7 +139,8 @@ def parse_resource(body: bytes) -> dict[str, Any]:
         raise problem(400, "structure", NOT_A_RESOURCE)
     if data["resourceType"] != "QuestionnaireResponse":
         found = data["resourceType"][:64]
-        raise problem(400, "invalid", WRONG_RESOURCE_TYPE.format(found=found), "resourceType")
+        a = "an" if found[:1] in ("A", "E", "I", "O", "U") else "a"
+        raise problem(400, "invalid", WRONG_RESOURCE_TYPE.format(a=a, found=found), "resourceType")
     if isinstance(data.get("questionnaire"), dict):
         example = codes.questionnaire_url("phq9")
         raise problem(
@@ -272,8 +277,11 @@ def find_session(data: dict[str, Any], clinic: Clinic) -> TherapySession:
 
 
 def find_client(data: dict[str, Any], clinic: Clinic) -> Client:
+    """The client the subject names, by reference or by identifier (their code). When both
+    are sent they must name the same client: which one was meant cannot be guessed."""
     subject = data.get("subject") or {}
     clients = Client.objects.filter(clinic=clinic).select_related("clinic")
+    identifier = subject.get("identifier") or {}
     if subject.get("reference"):
         client_id = _referenced_id(subject["reference"], "Patient")
         if client_id is None:
@@ -292,10 +300,31 @@ def find_client(data: dict[str, Any], clinic: Clinic) -> Client:
                 PATIENT_NOT_FOUND.format(id=client_id),
                 "QuestionnaireResponse.subject",
             )
+        if identifier.get("value"):
+            named = _client_by_code(identifier, clinic, clients)
+            if named is None or named.pk != client.pk:
+                raise problem(
+                    422,
+                    "business-rule",
+                    SUBJECT_MISMATCH.format(id=client.pk),
+                    "QuestionnaireResponse.subject",
+                )
         return client
-    identifier = subject.get("identifier") or {}
     if not identifier.get("value"):
         raise problem(422, "required", NO_SUBJECT, "QuestionnaireResponse.subject")
+    client = _client_by_code(identifier, clinic, clients)
+    if client is None:
+        code = client_code(identifier["value"])
+        raise problem(
+            404,
+            "not-found",
+            CODE_NOT_FOUND.format(code=code[:40]),
+            "QuestionnaireResponse.subject.identifier",
+        )
+    return client
+
+
+def _client_by_code(identifier: dict[str, Any], clinic: Clinic, clients: Any) -> Client | None:
     expected = codes.client_code_system(clinic.slug)
     if identifier.get("system") not in (None, expected):
         raise problem(
@@ -305,15 +334,8 @@ def find_client(data: dict[str, Any], clinic: Clinic) -> Client:
             "QuestionnaireResponse.subject.identifier.system",
         )
     code = client_code(identifier["value"])
-    client = clients.filter(code__iexact=code).first()
-    if client is None:
-        raise problem(
-            404,
-            "not-found",
-            CODE_NOT_FOUND.format(code=code[:40]),
-            "QuestionnaireResponse.subject.identifier",
-        )
-    return client
+    found: Client | None = clients.filter(code__iexact=code).first()
+    return found
 
 
 def find_participant(session: TherapySession, client: Client) -> Participant:

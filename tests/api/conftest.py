@@ -67,6 +67,7 @@ class Stocked:
     response_id: int
     alert_id: int
     repair_id: int
+    clinician_id: int
 
 
 def stock(world: ClinicWorld) -> Stocked:
@@ -98,6 +99,7 @@ def stock(world: ClinicWorld) -> Stocked:
         response_id=response.pk,
         alert_id=alert.pk,
         repair_id=repair.pk,
+        clinician_id=world.clinician.pk,
     )
 
 

@@ -74,19 +74,21 @@ def test_a_couple_case_is_opened_with_labels_and_a_clinician(api: Api, world) ->
     assert [c["id"] for c in api.get("cases", client_id=a).json()["items"]] == [case["id"]]
 
 
-def test_a_couple_case_needs_two_clients(api: Api) -> None:
+def test_a_couple_case_needs_two_clients(api: Api, world) -> None:
     a = api.post("clients", {"code": "CPL-C"}).json()["id"]
-    response = api.post("cases", {"kind": "couple", "client_ids": [a]})
+    body = {"kind": "couple", "client_ids": [a], "clinician_ids": [world.clinician.pk]}
+    response = api.post("cases", body)
     assert response.status_code == 422
     assert "at least 2" in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize("labels", [["A", "B", "C"], ["Only one"]])
-def test_labels_must_be_one_per_client_or_none(api: Api, labels: list[str]) -> None:
+def test_labels_must_be_one_per_client_or_none(api: Api, world, labels: list[str]) -> None:
     a = api.post("clients", {"code": "LBL-A"}).json()["id"]
     b = api.post("clients", {"code": "LBL-B"}).json()["id"]
     before = Case.objects.count()
-    response = api.post("cases", {"kind": "couple", "client_ids": [a, b], "labels": labels})
+    body = {"kind": "couple", "client_ids": [a, b], "labels": labels}
+    response = api.post("cases", body | {"clinician_ids": [world.clinician.pk]})
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["message"] == LABELS_MISMATCH.format(labels=len(labels), clients=2)
@@ -94,20 +96,21 @@ def test_labels_must_be_one_per_client_or_none(api: Api, labels: list[str]) -> N
     assert Case.objects.count() == before
 
 
-def test_two_participants_cannot_share_a_label(api: Api) -> None:
+def test_two_participants_cannot_share_a_label(api: Api, world) -> None:
     a = api.post("clients", {"code": "LBL-C"}).json()["id"]
     b = api.post("clients", {"code": "LBL-D"}).json()["id"]
     body = {"kind": "couple", "client_ids": [a, b], "labels": ["Partner A", " partner a"]}
-    response = api.post("cases", body)
+    response = api.post("cases", body | {"clinician_ids": [world.clinician.pk]})
     assert response.status_code == 422
     assert response.json()["error"]["message"] == REPEATED_LABEL.format(label="partner a")
     assert response.json()["error"]["details"][0]["loc"] == ["body", "labels", 1]
 
 
-def test_blank_labels_may_repeat_as_no_label_at_all(api: Api) -> None:
+def test_blank_labels_may_repeat_as_no_label_at_all(api: Api, world) -> None:
     a = api.post("clients", {"code": "LBL-E"}).json()["id"]
     b = api.post("clients", {"code": "LBL-F"}).json()["id"]
-    response = api.post("cases", {"kind": "couple", "client_ids": [a, b], "labels": ["", ""]})
+    body = {"kind": "couple", "client_ids": [a, b], "labels": ["", ""]}
+    response = api.post("cases", body | {"clinician_ids": [world.clinician.pk]})
     assert response.status_code == 201
 
 

@@ -62,10 +62,11 @@ def test_filters_by_another_clinics_ids_find_nothing(
 
 
 def test_a_case_cannot_be_opened_for_another_clinics_client(
-    api: Api, other_stocked: Stocked
+    api: Api, world, other_stocked: Stocked
 ) -> None:
     before = Case.objects.count()
-    response = api.post("cases", {"client_ids": [other_stocked.client_id]})
+    body = {"client_ids": [other_stocked.client_id], "clinician_ids": [world.clinician.pk]}
+    response = api.post("cases", body)
     assert response.status_code == 404
     assert Case.objects.count() == before
 

@@ -20,7 +20,7 @@ FHIR = "/api/v1/fhir/"
 # A body naming another clinic's records, for the operations that take one.
 BODIES = {
     "/api/v1/clients": lambda s: {"code": "WALK-1"},
-    "/api/v1/cases": lambda s: {"client_ids": [s.client_id]},
+    "/api/v1/cases": lambda s: {"client_ids": [s.client_id], "clinician_ids": [s.clinician_id]},
     "/api/v1/sessions": lambda s: {"case_id": s.case_id, "date": "2026-03-02"},
     "/api/v1/responses": lambda s: {
         "session_id": s.session_id,

@@ -12,7 +12,7 @@ import pytest
 from reattune.api.urls import api as ninja_api
 from reattune.audit.models import AuditEvent
 from reattune.checks.models import Response
-from reattune.fhir import codes, submit
+from reattune.fhir import codes
 from reattune.measures.registry import all_definitions
 from tests.api.conftest import Api, make_api
 from tests.fhir.helpers import PHQ9, R4, store, submission, validate_r4
@@ -163,8 +163,8 @@ def test_a_refused_submission_is_an_operation_outcome_naming_the_problem(world, 
     response = post(api, {"resourceType": "Observation", "status": "final"})
     assert response.status_code == 400
     outcome = fhir_body(response, "OperationOutcome")
-    assert outcome["issue"][0]["diagnostics"] == submit.WRONG_RESOURCE_TYPE.format(
-        found="Observation"
+    assert outcome["issue"][0]["diagnostics"] == (
+        "This endpoint takes a QuestionnaireResponse; the body is an Observation."
     )
 
 

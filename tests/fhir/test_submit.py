@@ -122,7 +122,9 @@ def test_json_that_is_not_a_resource_is_refused(world, body):
 def test_another_kind_of_resource_is_refused_by_name(world):
     problem = refusal(world.clinic, {"resourceType": "Patient", "id": "1"})
     assert problem.status == 400
-    assert problem.issues[0].diagnostics == submit.WRONG_RESOURCE_TYPE.format(found="Patient")
+    assert problem.issues[0].diagnostics == (
+        "This endpoint takes a QuestionnaireResponse; the body is a Patient."
+    )
 
 
 def test_a_resource_fhir_itself_rejects_is_refused_with_the_fields_at_fault(world):
@@ -246,7 +248,58 @@ def test_a_coding_the_questionnaire_does_not_offer_is_refused(world):
     body = phq9_for(world)
     body["item"][0]["answer"] = [{"valueCoding": {"system": "http://loinc.org", "code": "LA1-1"}}]
     problem = refusal(world.clinic, body)
-    assert problem.issues[0].diagnostics.startswith("Item 'q1' has no answer option")
+    assert problem.issues[0].diagnostics.startswith(
+        "Item 'q1' has no answer option 'LA1-1' in the system 'http://loinc.org'; "
+    )
+
+
+@pytest.mark.parametrize(
+    ("coding", "shown"),
+    [
+        ({"display": "Several days"}, " (only the display 'Several days')"),
+        ({}, ""),
+    ],
+)
+def test_a_coding_with_no_code_is_refused_in_words_not_as_none(world, coding, shown):
+    body = phq9_for(world)
+    body["item"][0]["answer"] = [{"valueCoding": coding}]
+    problem = refusal(world.clinic, body)
+    message = problem.issues[0].diagnostics
+    assert message == mapping.CODING_WITHOUT_CODE.format(link="q1", display=shown)
+    assert "None" not in message and "(no system)" not in message
+
+
+@pytest.mark.parametrize("field", ["encounter", "subject"])
+def test_a_missing_encounter_or_subject_is_explained_with_single_braces(world, field):
+    body = phq9_for(world)
+    del body[field]
+    message = refusal(world.clinic, body).issues[0].diagnostics
+    assert "{{" not in message and "}}" not in message
+    kind = {"encounter": "Encounter/<session id>", "subject": "Patient/<client id>"}[field]
+    assert f'{{"reference": "{kind}"}}' in message
+
+
+def test_a_subject_whose_reference_and_identifier_name_different_clients_is_refused(world):
+    body = phq9_for(world)
+    mine = world.case.participants.get().client
+    other = world.trainee_case.participants.get().client
+    body["subject"] = {"reference": f"Patient/{mine.pk}", "identifier": {"value": other.code}}
+    problem = refusal(world.clinic, body)
+    assert (problem.status, problem.issues[0].code) == (422, "business-rule")
+    assert problem.issues[0].diagnostics == submit.SUBJECT_MISMATCH.format(id=mine.pk)
+    body["subject"]["identifier"] = {"value": "NO-SUCH-CODE"}
+    assert refusal(world.clinic, body).status == 422
+    assert not Response.objects.exists()
+
+
+def test_a_subject_whose_reference_and_identifier_agree_is_stored(world):
+    body = phq9_for(world)
+    mine = world.case.participants.get().client
+    body["subject"] = {
+        "reference": f"Patient/{mine.pk}",
+        "identifier": {"value": f" {mine.code.lower()} "},
+    }
+    assert send(world.clinic, body).client == mine
 
 
 def test_an_answer_of_the_wrong_type_is_refused_with_what_to_send(world):

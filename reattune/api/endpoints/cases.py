@@ -17,7 +17,7 @@ from reattune.api.schemas import CaseIn, CaseOut, Id, Page, PageQuery, SignalOut
 from reattune.api.scope import for_token, get_for_token
 from reattune.cases.models import Case, Client
 from reattune.cases.services import case_create
-from reattune.clinics.models import User
+from reattune.clinics.models import Role, User
 from reattune.detection.engine import detect
 
 router = Router(tags=["Cases"])
@@ -28,6 +28,14 @@ REPEATED_CLIENT = "Each client can be in a case only once."
 LABELS_MISMATCH = (
     "Give one label per client, in the same order as client_ids (or none): got {labels} "
     "labels for {clients} clients."
+)
+NOT_A_CASELOAD = (
+    "User {ids} cannot hold this case: a case's clinicians must be active people of the "
+    "clinic who hold a caseload (a clinic admin does not), so its safety alerts reach them."
+)
+ONE_CLIENT_ALONE = (
+    "An individual case has exactly one client: got {count}. For more than one, open a "
+    "couple, family or group case."
 )
 REPEATED_LABEL = "Each participant needs a label of their own: '{label}' is given more than once."
 
@@ -88,17 +96,35 @@ def case_add(request: HttpRequest, body: CaseIn) -> Status[dict[str, Any]]:
     token = token_of(request)
     if len(set(body.client_ids)) != len(body.client_ids):
         raise ApiError(422, "invalid", REPEATED_CLIENT)
+    if body.kind == "individual" and len(body.client_ids) > 1:
+        message = ONE_CLIENT_ALONE.format(count=len(body.client_ids))
+        raise ApiError(
+            422,
+            "invalid",
+            message,
+            [{"loc": ["body", "client_ids"], "msg": message, "type": "too_many_clients"}],
+        )
     check_labels(body.labels, len(body.client_ids))
     found = for_token(Client, token).in_bulk(body.client_ids)
     missing = [pk for pk in body.client_ids if pk not in found]
     if missing:
         raise ApiError(404, "not_found", UNKNOWN_CLIENTS.format(ids=", ".join(map(str, missing))))
-    people = User.objects.filter(clinic_id=token.clinic_id, is_active=True).in_bulk(
-        body.clinician_ids
-    )
+    people = User.objects.filter(clinic_id=token.clinic_id).in_bulk(body.clinician_ids)
     absent = [pk for pk in body.clinician_ids if pk not in people]
     if absent:
         raise ApiError(404, "not_found", UNKNOWN_CLINICIANS.format(ids=", ".join(map(str, absent))))
+    # The web form offers the same people (reattune/cases/forms.py, CaseForm.clinicians).
+    unfit = [
+        pk for pk in body.clinician_ids if people[pk].role == Role.ADMIN or not people[pk].is_active
+    ]
+    if unfit:
+        message = NOT_A_CASELOAD.format(ids=", ".join(map(str, dict.fromkeys(unfit))))
+        raise ApiError(
+            422,
+            "invalid",
+            message,
+            [{"loc": ["body", "clinician_ids"], "msg": message, "type": "not_a_caseload"}],
+        )
     try:
         case = case_create(
             clinic=token.clinic,

@@ -12,7 +12,7 @@ from reattune.api.auth import read_auth, token_of, write_auth
 from reattune.api.common import ERRORS, about
 from reattune.api.errors import invalid
 from reattune.api.pagination import paginate
-from reattune.api.schemas import ClientIn, ClientOut, Id, Page, PageQuery
+from reattune.api.schemas import ClientIn, ClientOut, Id, Page, PageQuery, QueryText
 from reattune.api.scope import for_token, get_for_token
 from reattune.cases.models import Client
 from reattune.cases.services import client_create
@@ -39,12 +39,12 @@ def client_out(client: Client) -> dict[str, Any]:
     summary="List the clinic's clients",
 )
 def client_list(
-    request: HttpRequest, page: Query[PageQuery], code: str | None = None
+    request: HttpRequest, page: Query[PageQuery], code: QueryText | None = None
 ) -> dict[str, Any]:
     """Newest first. `code` finds one client by their clinic code (any letter case)."""
     clients = for_token(Client, token_of(request)).order_by("-created_at", "-pk")
     if code is not None:
-        clients = clients.filter(code__iexact=code.replace("\x00", ""))
+        clients = clients.filter(code__iexact=code)
         # A code names at most one client (unique in the clinic whatever its letter case):
         # the audit row names them, as it would for /clients/<id>.
         about(request, client_id=clients.values_list("pk", flat=True).first())
