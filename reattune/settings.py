@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so its one line per request times everything below, the audit row included.
+    "reattune.core.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that can refuse a request (a bad Host header is refused in
     # CommonMiddleware), so every HTML page, error pages too, carries the policy with a nonce,
@@ -324,6 +326,8 @@ if BREAK_GLASS_MINUTES > 240:
 # keeps an exception's type, the route and the request id, and drops exception messages, request
 # bodies and query strings. SQL and its parameters are never logged.
 _NO_CLIENT_DATA = ["no_client_data"]
+# One JSON line per request on the logger reattune.requests (reattune/core/request_log.py).
+REQUEST_LOG = env_bool("REATTUNE_REQUEST_LOG", True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -332,6 +336,7 @@ LOGGING = {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(route)s %(request_id)s] %(message)s"
         },
+        "json_line": {"format": "%(message)s"},
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
@@ -349,6 +354,11 @@ LOGGING = {
             "filters": _NO_CLIENT_DATA,
             "formatter": "django.server",
         },
+        "requests": {
+            "class": "logging.StreamHandler",
+            "filters": _NO_CLIENT_DATA,
+            "formatter": "json_line",
+        },
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
@@ -360,5 +370,12 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "reattune": {"level": "INFO", "filters": _NO_CLIENT_DATA},
+        # Its own handler, so each line is the JSON alone, written once (not again by the root's).
+        "reattune.requests": {
+            "handlers": ["requests"],
+            "level": "INFO",
+            "filters": _NO_CLIENT_DATA,
+            "propagate": False,
+        },
     },
 }
