@@ -76,7 +76,14 @@ def _run_django(argv: list[str]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reattune.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["reattune", *argv])
+    from reattune.lib.env import SettingError
+
+    try:
+        execute_from_command_line(["reattune", *argv])
+    except SettingError as e:
+        # A setting a person got wrong: their words to fix it, not a traceback (docs/settings.md).
+        print(f"reattune: a setting is wrong, so nothing was started.\n{e}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

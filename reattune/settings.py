@@ -3,6 +3,7 @@
 SQLite in WAL mode is the default; set REATTUNE_DATABASE_URL to a postgres:// URL for PostgreSQL.
 """
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +11,19 @@ from pathlib import Path
 from csp.constants import NONCE
 
 from reattune.lib.database import database_config
-from reattune.lib.env import SettingError, env_bool, env_int, env_list, env_str
+from reattune.lib.env import (
+    SettingError,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    env_time_zone,
+    env_url,
+    env_url_list,
+    origin,
+    refuse_unknown,
+)
+from reattune.worker.clock import env_clock
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("REATTUNE_DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
@@ -44,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks",
+    "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -71,6 +85,7 @@ INSTALLED_APPS = [
     "reattune.exports",
     "reattune.demo",
     "reattune.core",
+    "reattune.worker",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +97,10 @@ MIDDLEWARE = [
     # and every response with client data says no-store (docs/security.md).
     "csp.middleware.CSPMiddleware",
     "reattune.core.headers.PrivatePageHeadersMiddleware",
+    # Before the host check (CommonMiddleware), which would fail a load balancer's probe by
+    # address on a healthy server; after the headers, which it gets like every response. The
+    # https redirect exempts it (SECURE_REDIRECT_EXEMPT). reattune/core/health.py.
+    "reattune.core.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -163,7 +182,7 @@ PASSWORD_HASHERS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = env_str("REATTUNE_TIME_ZONE", "Europe/London")
+TIME_ZONE = env_time_zone("REATTUNE_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 
@@ -186,15 +205,49 @@ if EMAIL_HOST:
     EMAIL_PORT = env_int("REATTUNE_EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = env_str("REATTUNE_EMAIL_USER", "")
     EMAIL_HOST_PASSWORD = env_str("REATTUNE_EMAIL_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("REATTUNE_EMAIL_USE_TLS", True)
+    # SSL from the first byte (usually port 465), or STARTTLS on a plain connection (587).
+    EMAIL_USE_SSL = env_bool("REATTUNE_EMAIL_USE_SSL", False)
+    EMAIL_USE_TLS = env_bool("REATTUNE_EMAIL_USE_TLS", not EMAIL_USE_SSL)
+    if EMAIL_USE_SSL and EMAIL_USE_TLS:
+        raise SettingError(
+            "REATTUNE_EMAIL_USE_SSL and REATTUNE_EMAIL_USE_TLS cannot both be on: SSL is for "
+            "port 465, STARTTLS (TLS) for port 587; turn one off"
+        )
     EMAIL_TIMEOUT = 20
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("REATTUNE_FROM_EMAIL", "Reattune <reattune@localhost>")
 
-# Background work. Immediate for now: the email runs in the request, after the response is
-# safely stored; a failure is logged and never loses the submission.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background work (docs/worker.md). "database": tasks wait in the database for `reattune worker`,
+# which retries them and shows the ones that kept failing to the clinic's admin. "immediate":
+# each task runs inside the request that asked for it (the test suite's choice).
+TASK_BACKENDS = {
+    "database": "reattune.worker.backend.QueueBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_TASK_BACKEND = env_str("REATTUNE_TASK_BACKEND", "database")
+if _TASK_BACKEND not in TASK_BACKENDS:
+    raise SettingError(
+        f"REATTUNE_TASK_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {_TASK_BACKEND!r}"
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[_TASK_BACKEND]}}
+# A task that raised runs again after TASK_RETRY_SECONDS, then twice that, and so on, up to
+# TASK_MAX_ATTEMPTS runs in all; then it stays failed and its clinic's admin sees it.
+TASK_MAX_ATTEMPTS = env_int("REATTUNE_TASK_MAX_ATTEMPTS", 3, minimum=1)
+TASK_RETRY_SECONDS = env_int("REATTUNE_TASK_RETRY_SECONDS", 30, minimum=1)
+# A running task whose worker has not been heard from for this long is run again elsewhere.
+WORKER_LEASE_SECONDS = env_int("REATTUNE_WORKER_LEASE_SECONDS", 60, minimum=5)
+# Tasks waiting to run beyond this are refused at once with a clear error, not queued for hours.
+TASK_QUEUE_LIMIT = env_int("REATTUNE_TASK_QUEUE_LIMIT", 10000, minimum=1)
+# The worker's daily jobs, as times of day in REATTUNE_TIME_ZONE.
+RECALIBRATE_AT = env_clock("REATTUNE_RECALIBRATE_AT", "02:30")
+CLEAR_LINKS_AT = env_clock("REATTUNE_CLEAR_LINKS_AT", "03:00")
+PRUNE_TASKS_AT = env_clock("REATTUNE_PRUNE_TASKS_AT", "03:30")
+ESCALATE_AT = env_clock("REATTUNE_ESCALATE_AT", "07:00")
+# An emailed check link still unanswered after this many hours gets one reminder (0: never).
+LINK_REMINDER_HOURS = env_int("REATTUNE_LINK_REMINDER_HOURS", 24)
+# Finished tasks are kept this long (a failed one only once its admin dismissed or retried it).
+TASK_RESULT_DAYS = env_int("REATTUNE_TASK_RESULT_DAYS", 14, minimum=1)
 
 # Sign-in and sessions (docs/sign-in.md).
 SESSION_IDLE_MINUTES = env_int("REATTUNE_SESSION_IDLE_MINUTES", 15, minimum=1)
@@ -276,6 +329,8 @@ if PRODUCTION:
             "is on (or leave it unset to use the random key file in the data folder)"
         )
     SECURE_SSL_REDIRECT = True
+    # Probed by address over plain http from the machine or the load balancer (docs/deploy.md).
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = HSTS_ONE_YEAR
@@ -295,7 +350,29 @@ CHECK_LINK_HOURS = env_int("REATTUNE_CHECK_LINK_HOURS", 72, minimum=1)
 MEASURES_DIR = env_str("REATTUNE_MEASURES_DIR", "")
 # A folder of the clinic's own ethics obligation files (docs/ethics.md), beside the shipped ones.
 ETHICS_DIR = env_str("REATTUNE_ETHICS_DIR", "")
-BASE_URL = env_str("REATTUNE_BASE_URL", "")
+BASE_URL = env_url("REATTUNE_BASE_URL", "", https_only=PRODUCTION)
+if PRODUCTION:
+    # Without these a real server would quietly send nobody anything: invitations, password
+    # resets and check links would go to the console log, or carry links to nowhere.
+    if not BASE_URL:
+        raise SettingError(
+            "REATTUNE_BASE_URL must be set when REATTUNE_PRODUCTION is on: it is the https:// "
+            "address in every emailed link (for example https://reattune.example.org)"
+        )
+    if not EMAIL_HOST:
+        raise SettingError(
+            "REATTUNE_EMAIL_HOST must be set when REATTUNE_PRODUCTION is on: without a mail "
+            "server, invitations, password resets and check links are only printed to the log"
+        )
+# A form posted from another origin is refused; the address in REATTUNE_BASE_URL is trusted
+# even when a proxy rewrites the Host header, and REATTUNE_CSRF_TRUSTED_ORIGINS adds others.
+CSRF_TRUSTED_ORIGINS = [
+    *([origin(BASE_URL)] if BASE_URL else []),
+    *env_url_list("REATTUNE_CSRF_TRUSTED_ORIGINS"),
+]
+
+# A bare page for the load benchmark to compare against (docs/benchmarks.md); never in production.
+BENCHMARK_VIEWS = env_bool("REATTUNE_BENCHMARK_VIEWS", False)
 
 # The JSON API (docs/api.md): requests per token per minute, and the largest body it reads.
 API_RATE_PER_MINUTE = env_int("REATTUNE_API_RATE_PER_MINUTE", 120, minimum=1)
@@ -379,3 +456,14 @@ LOGGING = {
         },
     },
 }
+
+# Read outside this module: the encryption keys (reattune/vault/keys.py) and the test suite's
+# switches (tests/ci_plugin.py, tests/conftest.py).
+READ_ELSEWHERE = (
+    "REATTUNE_ENCRYPTION_KEYS",
+    "REATTUNE_KEY_FILE",
+    "REATTUNE_CI_NO_SKIPS",
+    "REATTUNE_REQUIRE_POSTGRES",
+)
+# Last, once every setting has been read: a misspelt variable stops start-up, naming it.
+refuse_unknown(os.environ, also_known=READ_ELSEWHERE)

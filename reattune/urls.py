@@ -1,17 +1,8 @@
-from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
 from django.urls import include, path
 
-
-def health(request: HttpRequest) -> HttpResponse:
-    """For a load balancer or process supervisor: 'ok' only if the database answers."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return HttpResponse("database unavailable", content_type="text/plain", status=503)
-    return HttpResponse("ok", content_type="text/plain")
-
+from reattune.core import views as core_views
+from reattune.core.health import health
 
 urlpatterns = [
     path("", include("reattune.cases.urls")),
@@ -31,7 +22,14 @@ urlpatterns = [
     path("break-glass/", include("reattune.breakglass.urls")),
     path("imports/", include("reattune.imports.urls")),
     path("exports/", include("reattune.exports.urls")),
+    path("tasks/", include("reattune.worker.urls")),
     # The JSON API (api/v1/) and the clinic admin's token pages.
     path("", include("reattune.api.urls")),
     path("health/", health, name="health"),
+    path("metrics/", core_views.metrics, name="metrics"),
 ]
+
+if settings.BENCHMARK_VIEWS:
+    from reattune.core.benchmark_views import bare
+
+    urlpatterns.append(path("benchmark/bare/", bare, name="benchmark_bare"))

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import pytest
 from django.test import Client as HttpClient
+from django.test import override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck
@@ -15,6 +19,21 @@ hypothesis_settings.register_profile(
     "reattune", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 hypothesis_settings.load_profile("reattune")
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Every `reattune` process a test starts inherits this, so tasks run inside its requests too
+# (tests/worker/ sets REATTUNE_TASK_BACKEND=database for the processes it starts).
+os.environ.setdefault("REATTUNE_TASK_BACKEND", "immediate")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def tasks_run_immediately() -> Iterator[None]:
+    """Tasks run inside the request that enqueues them. Session-wide, so module fixtures (the
+    demo seed) get it too; tests/worker/conftest.py switches to the database queue. The
+    settings module is imported before this file, so the environment line above reaches only
+    the processes tests start."""
+    with override_settings(TASKS=IMMEDIATE_TASKS):
+        yield
 
 
 @pytest.fixture(autouse=True)

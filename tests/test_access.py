@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from reattune.alerts.models import Alert
 from reattune.alerts.services import alerts_raise_for_session
@@ -69,6 +70,8 @@ ADMIN_ONLY = {
     "import_cancel",
     "import_progress",
     "api_token_revoke",
+    "failed_task_retry",
+    "failed_task_dismiss",
 }
 # Pages without an id that only a clinic admin may open: anyone else in the clinic gets a 403.
 ADMIN_PAGES = {
@@ -85,6 +88,8 @@ ADMIN_PAGES = {
     "export_clinic_fhir",
     "import_list",
     "api_token_list",
+    "failed_task_list",
+    "metrics",
 }
 # Private to the person and their current supervisors: a clinic admin gets "not found" too.
 # The owner test logs in as the person the page is about (LEARNING_OWNER names them).
@@ -220,6 +225,22 @@ def supervised_world(world: ClinicWorld) -> dict[str, int | str]:
     return {"meeting_id": meeting.pk, "item_id": item.pk, "action_id": action.pk}
 
 
+def failed_task_of(world: ClinicWorld) -> DBTaskResult[..., object]:
+    """A background task of this clinic's that failed for good (reattune/worker/)."""
+    now = timezone.now()
+    return DBTaskResult.objects.create(
+        status="FAILED",
+        task_path="reattune.checks.tasks.email_check_link",
+        args_kwargs={"args": [], "kwargs": {"clinic_id": world.clinic.pk, "link_id": 1}},
+        backend_name="default",
+        run_after=now,
+        finished_at=now,
+        exception_class_path="smtplib.SMTPServerDisconnected",
+        traceback="synthetic",
+        worker_ids=["w1", "w2", "w3"],
+    )
+
+
 def ids_for(world: ClinicWorld) -> dict[str, int | str]:
     link, alert = answered_world(world)
     repair, disclosure, obligation = repaired_world(world)
@@ -233,6 +254,7 @@ def ids_for(world: ClinicWorld) -> dict[str, int | str]:
         "review_id": review.pk,
         # Emergency access by the main clinician to a colleague's client.
         "token_id": token_create(admin=world.admin, name="Scheduler", scopes=["read"])[0].pk,
+        "task_id": str(failed_task_of(world).id),
         "job_id": ImportJob.objects.create(
             clinic=world.clinic, created_by=world.admin, file_name="history.csv", status="checked"
         ).pk,
@@ -303,6 +325,7 @@ def test_every_id_in_every_url_is_one_this_test_knows():
         "grant_id",
         "job_id",
         "token_id",
+        "task_id",
     }
     for pattern in object_patterns():
         params = set(pattern.pattern.converters)  # type: ignore[attr-defined]

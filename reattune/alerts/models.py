@@ -12,6 +12,7 @@ from django.db.models import IntegerField, Value, When
 from reattune.cases.models import Case, Client, Participant, TherapySession
 from reattune.clinics.access import visible_case_ids
 from reattune.clinics.models import Clinic
+from reattune.clinics.tenancy import own_clinic_id
 from reattune.vault.fields import EncryptedTextField
 
 
@@ -29,7 +30,7 @@ class AlertStatus(models.TextChoices):
 
 class AlertQuerySet(models.QuerySet["Alert"]):
     def for_user(self, user: Any) -> AlertQuerySet:
-        return self.filter(case_id__in=visible_case_ids(user))
+        return self.filter(clinic_id=own_clinic_id(user), case_id__in=visible_case_ids(user))
 
     def open(self) -> AlertQuerySet:
         return self.filter(status=AlertStatus.OPEN)
@@ -76,11 +77,22 @@ class Alert(models.Model):
         constraints = [
             # Re-running detection over the same session never duplicates an alert.
             models.UniqueConstraint(
-                fields=["session", "participant", "signal", "measure_id"],
+                fields=["clinic", "session", "participant", "signal", "measure_id"],
                 name="one_alert_per_signal_per_session",
             )
         ]
-        indexes = [models.Index(fields=["clinic", "status", "severity"])]
+        indexes = [
+            models.Index(fields=["clinic", "status", "severity"]),
+            models.Index(
+                fields=["clinic", "status", "-created_at"], name="alert_clinic_status_recent"
+            ),
+            models.Index(fields=["clinic", "case", "status"], name="alert_clinic_case_status"),
+            models.Index(
+                fields=["clinic", "status", "client", "severity"],
+                name="alert_clinic_open_by_client",
+            ),
+            models.Index(fields=["clinic", "client", "status"], name="alert_clinic_client_status"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -66,7 +66,11 @@ def _store_signals(
             if alert.severity == Severity.URGENT:
                 from reattune.alerts.tasks import email_urgent_alert
 
-                transaction.on_commit(partial(email_urgent_alert.enqueue, alert_id=alert.pk))
+                transaction.on_commit(
+                    partial(
+                        email_urgent_alert.enqueue, alert_id=alert.pk, clinic_id=alert.clinic_id
+                    )
+                )
     # The same checks may say whether a repair held.
     from reattune.repairs.services import repairs_verify
 

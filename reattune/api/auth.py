@@ -80,10 +80,11 @@ def count_request(token: ApiToken, now: float | None = None) -> None:
     table = connection.ops.quote_name(RateWindow._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (token_id, minute, count) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (token_id, minute) DO UPDATE SET count = {table}.count + 1 "
+            f"INSERT INTO {table} (clinic_id, token_id, minute, count) "  # noqa: S608
+            "VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT (clinic_id, token_id, minute) DO UPDATE SET count = {table}.count + 1 "
             "RETURNING count",
-            [token.pk, minute],
+            [token.clinic_id, token.pk, minute],
         )
         row = cursor.fetchone()
     count = int(row[0]) if row else 0

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reattune.clinics.models import Clinic
+from reattune.clinics.tenancy import ClinicFromParent
 
 TOKEN_PREFIX = "rtk_"  # noqa: S105 - a fixed marker, not a secret
 # The first characters after TOKEN_PREFIX, kept in clear so an admin can tell tokens apart.
@@ -72,6 +73,7 @@ class ApiToken(models.Model):
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
+        indexes = [models.Index(fields=["clinic", "-created_at"], name="apitoken_clinic_recent")]
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -96,10 +98,12 @@ class ApiToken(models.Model):
         return scope in self.scopes
 
 
-class RateWindow(models.Model):
+class RateWindow(ClinicFromParent, models.Model):
     """Requests one token made in one clock minute: a fixed-window counter kept in the
     database, so every server process counts against the same limit."""
 
+    clinic_parent = "token"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
     # Minutes since the Unix epoch.
     minute = models.BigIntegerField()
@@ -107,7 +111,9 @@ class RateWindow(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["token", "minute"], name="one_rate_window_a_minute"),
+            models.UniqueConstraint(
+                fields=["clinic", "token", "minute"], name="one_rate_window_a_minute"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from reattune.api.forms import TokenForm
 from reattune.api.models import ApiToken
 from reattune.api.services import ADMINS_ONLY, token_create, token_revoke
 from reattune.clinics.http import AuthedRequest, admin_clinic_of, clinic_id_of
+from reattune.core.pagination import paginate
 
 REVOKED = 'Token "{name}" is revoked: any request that uses it is refused from now on.'
 
@@ -41,7 +41,7 @@ def token_list(request: AuthedRequest) -> HttpResponse:
         else:
             form = TokenForm()
     rows = ApiToken.objects.for_clinic(clinic_id).select_related("created_by", "revoked_by")
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = paginate(request, rows)
     context = {"form": form, "page": page, "created": created, "secret": secret}
     return render(request, "api/tokens.html", context, status=201 if created else 200)
 

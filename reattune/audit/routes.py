@@ -157,6 +157,13 @@ ROUTES: dict[str, Route] = {
     "api_not_found": _reads(SYSTEM),
     "api_token_list": _creates(SYSTEM),
     "api_token_revoke": _reads(SYSTEM),
+    # Background work (reattune/worker/): the failed tasks page shows no client data (the job's
+    # name, times, attempts, the error's kind); retry and dismiss change only the queue. The
+    # metrics page shows counts.
+    "failed_task_list": _reads(SYSTEM),
+    "failed_task_retry": _reads(SYSTEM),
+    "failed_task_dismiss": _reads(SYSTEM),
+    "metrics": _reads(SYSTEM),
     # FHIR (reattune/fhir/): the capability statement and the measures as Questionnaires show
     # no client data; a QuestionnaireResponse or Observation is one stored response.
     "fhir_metadata": _reads(SYSTEM),

@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -24,6 +23,7 @@ from reattune.audit.models import AuditEvent, AuditEventQuerySet
 from reattune.cases.models import Client, Participant
 from reattune.clinics.http import AuthedRequest, admin_clinic_of
 from reattune.clinics.models import Clinic
+from reattune.core.pagination import paginate
 
 ADMINS_ONLY = "Only a clinic admin can see the clinic's audit log."
 PER_PAGE = 50
@@ -58,7 +58,7 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
         return redirect(f"{request.path}?{query.urlencode()}")
     form = AuditFilterForm(request.GET, clinic=clinic)
     events = filtered_events(form, clinic)
-    page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, events, per_page=PER_PAGE)
     codes = _client_codes(clinic, page.object_list)
     context = {
         "form": form,

@@ -76,7 +76,10 @@ class Grant(models.Model):
                 name="grant_revoked_by_someone",
             ),
         ]
-        indexes = [models.Index(fields=["person", "expires_at"], name="grant_person_expiry")]
+        indexes = [
+            models.Index(fields=["person", "expires_at"], name="grant_person_expiry"),
+            models.Index(fields=["clinic", "-granted_at"], name="grant_clinic_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} → {self.client.code} from {self.granted_at:%Y-%m-%d %H:%M}"

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,6 +23,7 @@ from reattune.breakglass.services import (
 )
 from reattune.clinics.http import AuthedRequest, admin_clinic_of, clinic_id_of
 from reattune.clinics.models import User
+from reattune.core.pagination import paginate
 
 ADMINS_ONLY = "Only a clinic admin can see and revoke the clinic's emergency access."
 ALREADY_IN_REACH = "You can already open {code}, so no emergency access is needed."
@@ -120,7 +120,7 @@ def end(request: AuthedRequest, grant_id: int) -> HttpResponse:
 def grants(request: AuthedRequest) -> HttpResponse:
     clinic_id = admin_clinic_of(request.user, ADMINS_ONLY).pk
     rows = Grant.objects.in_clinic(clinic_id).select_related("person", "client", "revoked_by")
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = paginate(request, rows)
     return render(request, "breakglass/grants.html", {"page": page})
 
 

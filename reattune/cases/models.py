@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from reattune.clinics.access import visible_case_ids
 from reattune.clinics.models import Clinic, User
+from reattune.clinics.tenancy import ClinicFromParent, own_clinic_id
 
 
 class ClientQuerySet(models.QuerySet["Client"]):
@@ -21,14 +22,21 @@ class ClientQuerySet(models.QuerySet["Client"]):
             return self.none()
         if user.role == Role.ADMIN:
             return self.filter(clinic_id=user.clinic_id)
+        # The clients of a caseload's cases, read once as a short list (clinics/access.py says
+        # why a list): each query that uses it then goes straight to the primary key.
         in_my_cases = Q(
-            pk__in=Participant.objects.filter(case_id__in=visible_case_ids(user)).values(
-                "client_id"
+            pk__in=list(
+                Participant.objects.filter(
+                    clinic_id=user.clinic_id, case_id__in=visible_case_ids(user)
+                ).values_list("client_id", flat=True)
             )
         )
-        # A client someone has just added is theirs until a case is opened for them.
-        added_by_me = Q(created_by_id__in=caseload_owner_ids(user), participations__isnull=True)
-        return self.filter(in_my_cases | added_by_me, clinic_id=user.clinic_id).distinct()
+        # A client someone has just added is theirs until a case is opened for them. A
+        # subquery rather than a join, so no row comes twice and no DISTINCT is needed.
+        added_by_me = Q(created_by_id__in=caseload_owner_ids(user)) & ~Exists(
+            Participant.objects.filter(client_id=OuterRef("pk"))
+        )
+        return self.filter(in_my_cases | added_by_me, clinic_id=user.clinic_id)
 
 
 class Client(models.Model):
@@ -50,6 +58,7 @@ class Client(models.Model):
     objects = ClientQuerySet.as_manager()
 
     class Meta:
+        indexes = [models.Index(fields=["clinic", "created_by"], name="client_clinic_created_by")]
         constraints = [
             models.UniqueConstraint(fields=["clinic", "code"], name="client_code_unique_in_clinic")
         ]
@@ -68,7 +77,7 @@ class CaseKind(models.TextChoices):
 
 class CaseQuerySet(models.QuerySet["Case"]):
     def for_user(self, user: Any) -> CaseQuerySet:
-        return self.filter(pk__in=visible_case_ids(user))
+        return self.filter(clinic_id=own_clinic_id(user), pk__in=visible_case_ids(user))
 
     def open(self) -> CaseQuerySet:
         return self.filter(closed_on__isnull=True)
@@ -90,6 +99,11 @@ class Case(models.Model):
     objects = CaseQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "closed_on", "-opened_on"], name="case_clinic_open_recent"
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
@@ -111,16 +125,23 @@ class Case(models.Model):
         return (last or 0) + 1
 
 
-class CaseClinician(models.Model):
+class CaseClinician(ClinicFromParent, models.Model):
     """A clinician assigned to a case (a co-therapist is a second row)."""
 
+    clinic_parent = "case"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
     clinician = models.ForeignKey(User, on_delete=models.PROTECT, related_name="assignments")
     assigned_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["clinic", "clinician", "case"], name="caseclinician_clinic_person")
+        ]
         constraints = [
-            models.UniqueConstraint(fields=["case", "clinician"], name="clinician_once_per_case")
+            models.UniqueConstraint(
+                fields=["clinic", "case", "clinician"], name="clinician_once_per_case"
+            )
         ]
 
     def __str__(self) -> str:
@@ -129,12 +150,14 @@ class CaseClinician(models.Model):
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):
     def for_user(self, user: Any) -> ParticipantQuerySet:
-        return self.filter(case_id__in=visible_case_ids(user))
+        return self.filter(clinic_id=own_clinic_id(user), case_id__in=visible_case_ids(user))
 
 
-class Participant(models.Model):
+class Participant(ClinicFromParent, models.Model):
     """A client's place in a case. In a couple case each partner is a participant."""
 
+    clinic_parent = "case"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="participations")
     label = models.CharField(
@@ -144,8 +167,13 @@ class Participant(models.Model):
     objects = ParticipantQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            models.Index(fields=["clinic", "client", "case"], name="participant_clinic_client")
+        ]
         constraints = [
-            models.UniqueConstraint(fields=["case", "client"], name="client_once_per_case")
+            models.UniqueConstraint(
+                fields=["clinic", "case", "client"], name="client_once_per_case"
+            )
         ]
         ordering = ["pk"]
 
@@ -162,12 +190,14 @@ class Attendance(models.TextChoices):
 
 class TherapySessionQuerySet(models.QuerySet["TherapySession"]):
     def for_user(self, user: Any) -> TherapySessionQuerySet:
-        return self.filter(case_id__in=visible_case_ids(user))
+        return self.filter(clinic_id=own_clinic_id(user), case_id__in=visible_case_ids(user))
 
 
-class TherapySession(models.Model):
+class TherapySession(ClinicFromParent, models.Model):
     """One session in a case's log. Number 1 is the intake."""
 
+    clinic_parent = "case"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sessions")
     number = models.PositiveIntegerField()
     date = models.DateField(default=timezone.localdate)
@@ -179,9 +209,14 @@ class TherapySession(models.Model):
     objects = TherapySessionQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "case", "-date", "-number"], name="session_clinic_case_date"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "number"], name="session_number_unique_in_case"
+                fields=["clinic", "case", "number"], name="session_number_unique_in_case"
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="session_number_from_one"),
         ]

@@ -86,9 +86,9 @@ def case_create(
     case.save()
     for n, client in enumerate(clients):
         label = labels[n] if n < len(labels) else ""
-        Participant.objects.create(case=case, client=client, label=label)
+        Participant.objects.create(clinic=clinic, case=case, client=client, label=label)
     for clinician in clinicians:
-        CaseClinician.objects.create(case=case, clinician=clinician)
+        CaseClinician.objects.create(clinic=clinic, case=case, clinician=clinician)
     return case
 
 
@@ -101,7 +101,9 @@ def session_record(
 ) -> TherapySession:
     """Add a session to the log; the number defaults to the next free one."""
     chosen = number or case.next_session_number()
-    session = TherapySession(case=case, number=chosen, date=date, attendance=attendance)
+    session = TherapySession(
+        clinic_id=case.clinic_id, case=case, number=chosen, date=date, attendance=attendance
+    )
     session.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():

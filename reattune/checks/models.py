@@ -12,6 +12,7 @@ from django.utils import timezone
 from reattune.cases.models import Client, Participant, TherapySession
 from reattune.clinics.access import visible_case_ids
 from reattune.clinics.models import Clinic
+from reattune.clinics.tenancy import own_clinic_id
 from reattune.vault.fields import EncryptedJSONField
 
 LINK_SALT = "reattune.checks.link"
@@ -19,7 +20,9 @@ LINK_SALT = "reattune.checks.link"
 
 class CheckLinkQuerySet(models.QuerySet["CheckLink"]):
     def for_user(self, user: Any) -> CheckLinkQuerySet:
-        return self.filter(session__case_id__in=visible_case_ids(user))
+        return self.filter(
+            clinic_id=own_clinic_id(user), session__case_id__in=visible_case_ids(user)
+        )
 
 
 class CheckLink(models.Model):
@@ -45,7 +48,10 @@ class CheckLink(models.Model):
     objects = CheckLinkQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["session", "participant"])]
+        indexes = [
+            models.Index(fields=["session", "participant"]),
+            models.Index(fields=["clinic", "expires_at"], name="checklink_clinic_expiry"),
+        ]
 
     def __str__(self) -> str:
         return f"Check link for {self.participant} after {self.session}"
@@ -71,7 +77,9 @@ class CheckLink(models.Model):
 
 class ResponseQuerySet(models.QuerySet["Response"]):
     def for_user(self, user: Any) -> ResponseQuerySet:
-        return self.filter(session__case_id__in=visible_case_ids(user))
+        return self.filter(
+            clinic_id=own_clinic_id(user), session__case_id__in=visible_case_ids(user)
+        )
 
 
 class ResponseSource(models.TextChoices):
@@ -109,11 +117,17 @@ class Response(models.Model):
         constraints = [
             # A double submit, or a second link for the same session, cannot store twice.
             models.UniqueConstraint(
-                fields=["session", "participant", "measure_id"],
+                fields=["clinic", "session", "participant", "measure_id"],
                 name="one_response_per_measure_per_session",
             )
         ]
-        indexes = [models.Index(fields=["client", "measure_id", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["client", "measure_id", "submitted_at"]),
+            models.Index(
+                fields=["clinic", "client", "measure_id", "-submitted_at"],
+                name="response_clinic_client_latest",
+            ),
+        ]
         ordering = ["session__number", "measure_id"]
 
     def __str__(self) -> str:

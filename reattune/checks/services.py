@@ -203,11 +203,11 @@ def check_response_submit(
                 # Everything the link asks was answered by another link or a record system;
                 # leaving here undoes the claim, as a clash on the constraint below would.
                 raise LinkProblem(LINK_USED, status=200)
+            if raise_alerts:
+                alerts_raise_after(responses)
     except IntegrityError:
         # Another link for the same session and person already brought these answers.
         raise LinkProblem(LINK_USED, status=200) from None
-    if raise_alerts and responses:
-        transaction.on_commit(lambda: _raise_alerts(responses))
     return responses
 
 
@@ -263,10 +263,10 @@ def responses_store(
                 for measure_id, answers in by_measure.items()
                 for definition in [get_definition(measure_id)]
             ]
+            if raise_alerts and responses:
+                alerts_raise_after(responses)
     except IntegrityError:
         raise CannotStoreAnswers(ALREADY_ANSWERED) from None
-    if raise_alerts and responses:
-        transaction.on_commit(lambda: _raise_alerts(responses))
     return responses
 
 
@@ -303,6 +303,27 @@ def _store_one(
         subscales=score.subscales,
         submitted_at=now,
     )
+
+
+def alerts_raise_after(responses: list[Response]) -> None:
+    """Judge the session these answers belong to, without making the client wait for it.
+
+    With the database queue (`reattune worker`, docs/worker.md) a task is queued inside the
+    caller's transaction: it is committed exactly when the answers are, so neither exists
+    without the other, and the client's request returns without running detection (which read
+    the whole case's history inside it: most of a submission's time). It is an urgent task, run
+    before any other and never refused by a full queue, and it is retried if it fails. With the
+    immediate backend (the tests; an installation without a worker) detection runs in the
+    request, after the commit, as before."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    from reattune.alerts.tasks import raise_alerts_for_session
+
+    session = responses[0].session
+    if isinstance(raise_alerts_for_session.get_backend(), DatabaseBackend):
+        raise_alerts_for_session.enqueue(session_id=session.pk, clinic_id=responses[0].clinic_id)
+    else:
+        transaction.on_commit(lambda: _raise_alerts(responses))
 
 
 def _raise_alerts(responses: list[Response]) -> None:

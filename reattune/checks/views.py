@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST
 
 from reattune.cases.forms import AttendanceForm
 from reattune.cases.models import Participant, TherapySession
-from reattune.checks.emails import check_link_email
 from reattune.checks.models import CheckLink, Response
 from reattune.checks.services import CannotIssueLink, check_link_create, current_link
+from reattune.checks.tasks import email_check_link
 from reattune.lib.qr import qr_svg
+from reattune.worker.backend import QueueFull
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,14 @@ def link_email(request: HttpRequest, link_id: int) -> HttpResponse:
     elif link.is_used or link.is_expired:
         messages.error(request, "That link can no longer be used. Create a new one first.")
     else:
-        url = request.build_absolute_uri(reverse("check_form", args=[link.token]))
-        check_link_email(link=link, url=url)
-        messages.success(request, f"The check link was emailed to {client.code}.")
+        # Sent by the worker, so a slow or failing mail server never holds up the page; the
+        # page shows "Emailed" with the time once it has gone (docs/worker.md).
+        try:
+            email_check_link.enqueue(
+                link_id=link.pk, clinic_id=link.clinic_id, site=request.build_absolute_uri("/")
+            )
+        except QueueFull as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, f"The check link is being emailed to {client.code}.")
     return redirect("session_checks", session_id=link.session_id)

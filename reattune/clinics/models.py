@@ -74,6 +74,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["full_name"]
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "is_active", "full_name"], name="user_clinic_active_name"
+            )
+        ]
         constraints = [
             # Only an installation superuser may stand outside every clinic.
             models.CheckConstraint(
@@ -124,6 +129,11 @@ class Supervision(models.Model):
     objects = SupervisionQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "supervisor", "starts_on"], name="supervision_clinic_supervisor"
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(supervisor=models.F("supervisee")), name="no_self_supervision"
@@ -133,7 +143,7 @@ class Supervision(models.Model):
                 name="supervision_ends_after_it_starts",
             ),
             models.UniqueConstraint(
-                fields=["supervisor", "supervisee"],
+                fields=["clinic", "supervisor", "supervisee"],
                 condition=Q(ends_on__isnull=True),
                 name="one_open_supervision_per_pair",
             ),

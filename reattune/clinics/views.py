@@ -25,6 +25,7 @@ from reattune.clinics.services import (
     supervision_add,
     supervision_end,
 )
+from reattune.core.pagination import paginate
 
 ADMINS_ONLY = "Only a clinic admin can manage the clinic's people."
 INVITED = "{name} is added, and an invitation to set a password is on its way to {email}."
@@ -72,7 +73,7 @@ def people(request: AuthedRequest) -> HttpResponse:
     active_links = Supervision.objects.active()
     persons = (
         User.objects.filter(clinic=clinic)
-        .order_by("-is_active", "full_name", "email")
+        .order_by("-is_active", "full_name", "email", "pk")
         .prefetch_related(
             Prefetch(
                 "supervisor_links",
@@ -86,7 +87,7 @@ def people(request: AuthedRequest) -> HttpResponse:
             ),
         )
     )
-    return render(request, "clinics/people.html", {"people": persons})
+    return render(request, "clinics/people.html", {"people": paginate(request, persons)})
 
 
 @login_required

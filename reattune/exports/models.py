@@ -37,6 +37,7 @@ class Erasure(models.Model):
     counts = models.JSONField(default=dict)
 
     class Meta:
+        indexes = [models.Index(fields=["clinic", "-erased_at"], name="erasure_clinic_recent")]
         ordering = ["-erased_at", "-pk"]
 
     def __str__(self) -> str:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from reattune.cases.models import Client
 from reattune.clinics.http import AuthedRequest, admin_clinic_of
 from reattune.clinics.models import Clinic, User
+from reattune.core.pagination import paginate
 from reattune.exports.access import access_package
 from reattune.exports.erasure import (
     ErasureRefused,
@@ -108,7 +109,12 @@ def export_home(request: AuthedRequest) -> HttpResponse:
         "lookup": lookup,
         "matches": matches,
         "no_erasure": NO_ERASURE,
-        "erasures": Erasure.objects.filter(clinic=clinic).select_related("erased_by")[:50],
+        "erasures": paginate(
+            request,
+            Erasure.objects.filter(clinic=clinic)
+            .select_related("erased_by")
+            .order_by("-erased_at", "-pk"),
+        ),
     }
     return render(request, "exports/home.html", context)
 

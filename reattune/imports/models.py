@@ -55,6 +55,7 @@ class ImportJob(models.Model):
     objects = ImportJobQuerySet.as_manager()
 
     class Meta:
+        indexes = [models.Index(fields=["clinic", "-created_at"], name="importjob_clinic_recent")]
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:

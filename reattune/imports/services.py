@@ -177,7 +177,7 @@ class _Writer:
             CaseClinician.objects.filter(case_id__in=reused).values_list("case_id", "clinician_id")
         )
         assignments = [
-            CaseClinician(case_id=_pk(c.case_pk), clinician_id=pk)
+            CaseClinician(clinic=self.plan.clinic, case_id=_pk(c.case_pk), clinician_id=pk)
             for c in self.plan.cases.values()
             for pk in sorted(c.clinician_pks)
             if (c.case_pk, pk) not in existing
@@ -199,6 +199,7 @@ class _Writer:
             "participants",
             [
                 Participant(
+                    clinic=self.plan.clinic,
                     case_id=_pk(case.case_pk),
                     client_id=_pk(person.client_pk),
                     label=person.participant_id,
@@ -220,6 +221,7 @@ class _Writer:
             "sessions",
             [
                 TherapySession(
+                    clinic=self.plan.clinic,
                     case_id=_pk(case.case_pk),
                     number=session.number,
                     date=session.date or self.plan.today,

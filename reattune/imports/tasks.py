@@ -1,5 +1,5 @@
-"""The web import, run as a django-tasks task: today in the request (ImmediateBackend), on a
-database worker once issue 8 brings one. Either way the job row says how it ended and the
+"""The web import, run as a django-tasks task by `reattune worker` (docs/worker.md), or in
+the request with the immediate backend. Either way the job row says how it ended and the
 progress file shows how far it has got, so the admin's page needs nothing from the process
 that runs it."""
 
@@ -23,8 +23,9 @@ UNEXPECTED = "The import stopped on an unexpected error, and nothing was importe
 
 
 @task()
-def run_import(job_id: int) -> str:
-    """Import a checked and confirmed job's file; return its final status."""
+def run_import(job_id: int, clinic_id: int | None = None) -> str:
+    """Import a checked and confirmed job's file; return its final status. `clinic_id` (the
+    job's clinic) shows a failure to that clinic's admin (docs/worker.md)."""
     uploads_sweep()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, started_at=timezone.now()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from reattune.clinics.http import AuthedRequest, admin_clinic_of
 from reattune.clinics.models import Clinic, User
+from reattune.core.pagination import paginate
 from reattune.imports.checks import HIDDEN_CATEGORIES
 from reattune.imports.forms import UploadForm
 from reattune.imports.models import ImportJob, ImportStatus
@@ -27,7 +28,6 @@ from reattune.imports.tasks import run_import
 
 ADMINS_ONLY = "Only a clinic admin can import scores into the clinic."
 NOT_WAITING = "This import is not waiting for a go-ahead (it has run, or was cancelled)."
-RECENT = 20
 POLL_SECONDS = 2
 
 
@@ -47,8 +47,9 @@ def import_list(request: AuthedRequest) -> HttpResponse:
             clinic, request.user, form.cleaned_data["file"], not form.cleaned_data["keep_open"]
         )
         return redirect("import_detail", job.pk)
-    jobs = ImportJob.objects.for_clinic(clinic.pk).select_related("created_by")[:RECENT]
-    return render(request, "imports/list.html", {"form": form, "jobs": jobs})
+    jobs = ImportJob.objects.for_clinic(clinic.pk).select_related("created_by")
+    page = paginate(request, jobs.order_by("-created_at", "-pk"))
+    return render(request, "imports/list.html", {"form": form, "jobs": page})
 
 
 def _checked_upload(clinic: Clinic, by: User, upload: UploadedFile, close: bool) -> ImportJob:
@@ -116,7 +117,7 @@ def import_confirm(request: AuthedRequest, job_id: int) -> HttpResponse:
     )
     if not queued:
         return render(request, "imports/detail.html", {**_context(job), "error": NOT_WAITING})
-    run_import.enqueue(job.pk)
+    run_import.enqueue(job.pk, clinic_id=job.clinic_id)
     return redirect("import_detail", job.pk)
 
 

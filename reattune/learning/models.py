@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reattune.clinics.models import Clinic
+from reattune.clinics.tenancy import ClinicFromParent
 from reattune.vault.fields import EncryptedTextField
 
 # Each record carries its clinic (the person's) so that every row belongs to exactly one clinic,
@@ -87,7 +88,10 @@ class CompetencyRating(models.Model):
             models.CheckConstraint(condition=~Q(evidence=""), name="rating_has_evidence"),
         ]
         ordering = ["rated_on", "pk"]
-        indexes = [models.Index(fields=["person", "rated_on"])]
+        indexes = [
+            models.Index(fields=["person", "rated_on"]),
+            models.Index(fields=["clinic", "person", "rated_on"], name="rating_clinic_person_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.competency}: {self.level} on {self.rated_on}"
@@ -130,6 +134,11 @@ class Reflection(models.Model):
     about = EncryptedTextField(max_length=TITLE_LIMIT, blank=True)
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "person", "-created_at"], name="reflection_clinic_person"
+            )
+        ]
         constraints = [models.CheckConstraint(condition=~Q(text=""), name="reflection_has_text")]
         ordering = ["-created_at", "-pk"]
 
@@ -163,6 +172,11 @@ class LearningGoal(models.Model):
     objects = LearningGoalQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "person", "status", "review_on"], name="goal_clinic_person_status"
+            )
+        ]
         ordering = ["review_on", "pk"]
 
     def __str__(self) -> str:
@@ -174,16 +188,47 @@ class LearningGoal(models.Model):
         )
 
 
-class GoalNote(models.Model):
+class GoalNote(ClinicFromParent, models.Model):
     """Progress on a goal, one row each: notes are added, never edited."""
 
+    clinic_parent = "goal"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     goal = models.ForeignKey(LearningGoal, on_delete=models.CASCADE, related_name="notes")
     written_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField(default=timezone.now)
     text = EncryptedTextField()
 
     class Meta:
+        indexes = [
+            models.Index(fields=["clinic", "goal", "written_at"], name="goalnote_clinic_goal")
+        ]
         ordering = ["written_at", "pk"]
 
     def __str__(self) -> str:
         return f"Note on {self.goal} by {self.written_by}"
+
+
+class ClinicFigures(models.Model):
+    """The clinic-wide half of the learning page for one period, as of one day: the share of
+    cases on track and the alliance by month, across every case of the clinic.
+
+    Reading them live means averaging every alliance check of the period (a million rows in a
+    clinic of 100,000 clients, seconds a page view); they change slowly, so the worker computes
+    them nightly (`reattune.learning.figures`) and the page reads one row. Counts and means
+    only: nothing here names a client."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=8)
+    as_of = models.DateField()
+    computed_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "period", "as_of"], name="clinic_figures_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Learning figures for clinic {self.clinic_id}, period {self.period}, {self.as_of}"

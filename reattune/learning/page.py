@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from reattune.alerts.models import Alert
@@ -18,6 +19,7 @@ from reattune.clinics.http import clinic_id_of
 from reattune.clinics.models import User
 from reattune.ethics.vocabulary import KINDS
 from reattune.learning import patterns
+from reattune.learning.figures import clinic_figures
 from reattune.learning.framework import framework_for
 from reattune.learning.models import CompetencyRating, Level, Reflection
 from reattune.learning.models import LearningGoal as Goal
@@ -77,35 +79,59 @@ def _repair_rows(person: User, start: dt.date | None, today: dt.date) -> list[pa
     return [r for r in rows if patterns.in_period(r.opened_on, start, today)]
 
 
-def _track(cases: Any, start: dt.date | None, today: dt.date) -> patterns.TrackShare:
+def track_share_of(cases: Any, start: dt.date | None, today: dt.date) -> patterns.TrackShare:
+    """Of the cases with an outcome score in the period, how many had an expected-response
+    alert in it: counted in the database, so a clinic of any size is two numbers on the wire."""
     outcome_ids = [d.id for d in all_definitions().values() if d.kind == "outcome"]
-    seen = set(
+    scored = Response.objects.filter(
+        _in(start, "session__date"),
+        session__case=OuterRef("pk"),
+        measure_id__in=outcome_ids,
+        session__date__lte=today,
+    )
+    flagged = Alert.objects.filter(
+        _in(start, "session__date"),
+        case=OuterRef("pk"),
+        signal__in=NOT_ON_TRACK,
+        session__date__lte=today,
+    )
+    counts = (
+        cases.filter(Exists(scored))
+        .order_by()
+        .annotate(flagged=Exists(flagged))
+        .aggregate(cases=Count("pk"), not_on_track=Count("pk", filter=Q(flagged=True)))
+    )
+    return patterns.TrackShare(
+        on_track=counts["cases"] - counts["not_on_track"], not_on_track=counts["not_on_track"]
+    )
+
+
+def alliance_by_month(
+    cases: Any, start: dt.date | None, today: dt.date
+) -> list[patterns.MonthMean]:
+    """The mean alliance check per month of the sessions' dates, averaged in the database."""
+    rows = (
         Response.objects.filter(
             _in(start, "session__date"),
             session__case__in=cases,
-            measure_id__in=outcome_ids,
+            measure_id="alliance",
             session__date__lte=today,
-        ).values_list("session__case_id", flat=True)
+        )
+        .order_by()
+        .annotate(month=TruncMonth("session__date"))
+        .values("month")
+        .annotate(mean=Avg("total"), count=Count("pk"))
+        .order_by("month")
     )
-    flagged = set(
-        Alert.objects.filter(
-            _in(start, "session__date"),
-            case_id__in=seen,
-            signal__in=NOT_ON_TRACK,
-            session__date__lte=today,
-        ).values_list("case_id", flat=True)
-    )
-    return patterns.track_share(patterns.CaseRow(c, c in flagged) for c in seen)
+    return [
+        patterns.MonthMean(month=_as_date(r["month"]), mean=float(r["mean"]), count=r["count"])
+        for r in rows
+    ]
 
 
-def _alliance(cases: Any, start: dt.date | None, today: dt.date) -> list[patterns.MonthMean]:
-    rows = Response.objects.filter(
-        _in(start, "session__date"),
-        session__case__in=cases,
-        measure_id="alliance",
-        session__date__lte=today,
-    ).values_list("session__date", "total")
-    return patterns.monthly_means(patterns.ScoreRow(on, total) for on, total in rows)
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    # TruncMonth of a date column is a date on PostgreSQL and SQLite alike; kept as a guard.
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _alliance_chart(mine: list[patterns.MonthMean], clinic: list[patterns.MonthMean]) -> str:
@@ -132,9 +158,10 @@ def learning_patterns(person: User, period: str, today: dt.date | None = None) -
     start = patterns.period_start(today, period)
     repairs = _repair_rows(person, start, today)
     groups = dict(CaseKind.choices)
-    clinic_cases = Case.objects.filter(clinic_id=clinic_id_of(person))
-    mine_alliance = _alliance(_cases_of(person), start, today)
-    clinic_alliance = _alliance(clinic_cases, start, today)
+    mine_alliance = alliance_by_month(_cases_of(person), start, today)
+    # The clinic's half as of this morning (reattune/learning/figures.py): one row, not a
+    # pass over every answer in the clinic.
+    clinic_track, clinic_alliance = clinic_figures(clinic_id_of(person), period, today)
     return Patterns(
         period=period,
         start=start,
@@ -148,8 +175,8 @@ def learning_patterns(person: User, period: str, today: dt.date | None = None) -
             for k, n in patterns.count_by([r.case_kind for r in repairs], CaseKind.values)
         ],
         outcomes=patterns.repair_outcomes(repairs),
-        mine=_track(_cases_of(person), start, today),
-        clinic=_track(clinic_cases, start, today),
+        mine=track_share_of(_cases_of(person), start, today),
+        clinic=clinic_track,
         alliance_mine=mine_alliance,
         alliance_clinic=clinic_alliance,
         alliance_chart=_alliance_chart(mine_alliance, clinic_alliance),

@@ -176,7 +176,7 @@ def goal_create(
 
 @transaction.atomic
 def goal_note_add(*, goal: LearningGoal, by: User, text: str) -> GoalNote:
-    note = GoalNote(goal=goal, written_by=by, text=(text or "").strip())
+    note = GoalNote(clinic_id=goal.clinic_id, goal=goal, written_by=by, text=(text or "").strip())
     note.full_clean()
     note.save()
     return note

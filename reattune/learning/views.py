@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from reattune.clinics.http import AuthedRequest, clinic_id_of, clinic_of
 from reattune.clinics.models import User
+from reattune.core.pagination import paginate
 from reattune.learning import patterns, services
 from reattune.learning.access import learner_for, ratee_for
 from reattune.learning.forms import (
@@ -74,7 +75,9 @@ def _learning_context(request: AuthedRequest, person: User) -> dict[str, Any]:
         "is_self": person.pk == request.user.pk,
         "found": learning_patterns(person, _period(request)),
         "growth": growth(person),
-        "reflections": reflections_of(person),
+        "reflections": paginate(
+            request, reflections_of(person).order_by("-created_at", "-pk"), param="reflections"
+        ),
         "goals": goals_of(person),
         "periods": patterns.PERIOD_LABELS,
         "caveat": patterns.SMALL_CAVEAT,

@@ -66,7 +66,9 @@ def disclosure_record(*, repair: Repair, by: User, **fields: Any) -> Disclosure:
     if latest is not None and latest.number == 1 and same_content(latest, by, cleaned):
         return latest  # a double submit
     thread = (max(repair.disclosures.values_list("thread", flat=True), default=0)) + 1
-    disclosure = Disclosure.objects.create(repair=repair, recorded_by=by, thread=thread, **cleaned)
+    disclosure = Disclosure.objects.create(
+        clinic_id=repair.clinic_id, repair=repair, recorded_by=by, thread=thread, **cleaned
+    )
     record_event(
         repair,
         by,
@@ -89,6 +91,7 @@ def disclosure_amend(
     if not check_current(current, expected_number, by, cleaned | {"amendment_reason": reason}):
         return current
     amended = Disclosure.objects.create(
+        clinic_id=repair.clinic_id,
         repair=repair,
         recorded_by=by,
         thread=disclosure.thread,

@@ -78,6 +78,7 @@ def _escalate(pk: int) -> Obligation | None:
     people = escalation_recipients(obligation)
     names = ", ".join(str(p) for p in people) or "nobody (no supervisor or admin)"
     RepairEvent.objects.create(
+        clinic_id=obligation.clinic_id,
         repair=obligation.repair,
         action="obligation_escalated",
         summary=f"Overdue since {obligation.due_on:%d %b %Y}: {obligation.label}. Sent to {names}.",

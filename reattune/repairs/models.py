@@ -22,6 +22,7 @@ from reattune.cases.models import Case, Client, Participant, TherapySession
 from reattune.checks.models import Response
 from reattune.clinics.access import visible_case_ids
 from reattune.clinics.models import Clinic
+from reattune.clinics.tenancy import ClinicFromParent, own_clinic_id
 from reattune.ethics.vocabulary import HARMS, KINDS, WHO
 from reattune.vault.fields import EncryptedJSONField, EncryptedTextField
 
@@ -57,7 +58,7 @@ OPEN_STATUSES = (RepairStatus.OPEN, RepairStatus.NOT_HELD)
 
 class RepairQuerySet(models.QuerySet["Repair"]):
     def for_user(self, user: Any) -> RepairQuerySet:
-        return self.filter(case_id__in=visible_case_ids(user))
+        return self.filter(clinic_id=own_clinic_id(user), case_id__in=visible_case_ids(user))
 
     def still_open(self) -> RepairQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
@@ -105,7 +106,16 @@ class Repair(models.Model):
     objects = RepairQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["clinic", "status"])]
+        indexes = [
+            models.Index(
+                fields=["clinic", "status", "-opened_at"], name="repair_clinic_status_recent"
+            ),
+            models.Index(fields=["clinic", "-opened_at"], name="repair_clinic_recent"),
+            models.Index(
+                fields=["clinic", "client", "-opened_at"], name="repair_clinic_client_recent"
+            ),
+            models.Index(fields=["clinic", "case", "status"], name="repair_clinic_case_status"),
+        ]
         ordering = ["-opened_at"]
 
     def __str__(self) -> str:
@@ -146,9 +156,11 @@ class Versioned(models.Model):
         return self.number > 1
 
 
-class RepairVersion(Versioned):
+class RepairVersion(ClinicFromParent, Versioned):
     """What happened, in the clinician's words, as recorded at one time."""
 
+    clinic_parent = "repair"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     repair = models.ForeignKey(Repair, on_delete=models.CASCADE, related_name="versions")
     session = models.ForeignKey(TherapySession, on_delete=models.PROTECT, related_name="+")
     what_happened = EncryptedTextField()
@@ -161,28 +173,36 @@ class RepairVersion(Versioned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["repair", "number"], name="repair_version_number_once")
+            models.UniqueConstraint(
+                fields=["clinic", "repair", "number"], name="repair_version_number_once"
+            )
         ]
         ordering = ["number"]
 
 
-class RepairPlan(Versioned):
+class RepairPlan(ClinicFromParent, Versioned):
     """The steps the clinician chose and the words they mean to use (a list of
     {"key", "title", "text"}; keys from reattune.repairs.steps)."""
 
+    clinic_parent = "repair"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     repair = models.ForeignKey(Repair, on_delete=models.CASCADE, related_name="plans")
     steps = EncryptedJSONField(default=list)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["repair", "number"], name="repair_plan_number_once")
+            models.UniqueConstraint(
+                fields=["clinic", "repair", "number"], name="repair_plan_number_once"
+            )
         ]
         ordering = ["number"]
 
 
-class RepairConversation(Versioned):
+class RepairConversation(ClinicFromParent, Versioned):
     """How the repair conversation went."""
 
+    clinic_parent = "repair"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     repair = models.ForeignKey(Repair, on_delete=models.CASCADE, related_name="conversations")
     session = models.ForeignKey(TherapySession, on_delete=models.PROTECT, related_name="+")
     steps_taken = models.JSONField(default=list)
@@ -193,7 +213,7 @@ class RepairConversation(Versioned):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["repair", "number"], name="repair_conversation_number_once"
+                fields=["clinic", "repair", "number"], name="repair_conversation_number_once"
             )
         ]
         ordering = ["number"]
@@ -205,10 +225,12 @@ class Method(models.TextChoices):
     WRITING = "writing", "In writing"
 
 
-class Disclosure(Versioned):
+class Disclosure(ClinicFromParent, Versioned):
     """What the client was told about the mistake (candour). `thread` groups one disclosure's
     versions; a repair may have several disclosures (told in session, then in writing)."""
 
+    clinic_parent = "repair"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     repair = models.ForeignKey(Repair, on_delete=models.CASCADE, related_name="disclosures")
     thread = models.PositiveIntegerField()
     told_on = models.DateField()
@@ -224,7 +246,8 @@ class Disclosure(Versioned):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["repair", "thread", "number"], name="disclosure_version_number_once"
+                fields=["clinic", "repair", "thread", "number"],
+                name="disclosure_version_number_once",
             )
         ]
         ordering = ["thread", "number"]
@@ -232,7 +255,9 @@ class Disclosure(Versioned):
 
 class ObligationQuerySet(models.QuerySet["Obligation"]):
     def for_user(self, user: Any) -> ObligationQuerySet:
-        return self.filter(repair__case_id__in=visible_case_ids(user))
+        return self.filter(
+            clinic_id=own_clinic_id(user), repair__case_id__in=visible_case_ids(user)
+        )
 
     def outstanding(self) -> ObligationQuerySet:
         return self.filter(done_at__isnull=True)
@@ -241,10 +266,12 @@ class ObligationQuerySet(models.QuerySet["Obligation"]):
         return self.outstanding().filter(due_on__lt=today or timezone.localdate())
 
 
-class Obligation(models.Model):
+class Obligation(ClinicFromParent, models.Model):
     """One duty under a code of ethics or a law, copied from its file when the repair opened
     (so a later change to the file never rewrites what was due)."""
 
+    clinic_parent = "repair"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     repair = models.ForeignKey(Repair, on_delete=models.CASCADE, related_name="obligations")
     code_id = models.CharField(max_length=40)
     code_title = models.CharField(max_length=200)
@@ -267,9 +294,21 @@ class Obligation(models.Model):
     objects = ObligationQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "due_on"],
+                name="obligation_clinic_outstanding",
+                condition=Q(done_at__isnull=True),
+            ),
+            models.Index(
+                fields=["clinic", "repair", "due_on"],
+                name="obligation_clinic_repair_open",
+                condition=Q(done_at__isnull=True),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["repair", "code_id", "key"], name="obligation_once_per_repair"
+                fields=["clinic", "repair", "code_id", "key"], name="obligation_once_per_repair"
             ),
             models.CheckConstraint(
                 condition=Q(done_at__isnull=True) | Q(done_by__isnull=False),
@@ -298,9 +337,11 @@ class Obligation(models.Model):
         return not self.is_done and self.due_on < (today or timezone.localdate())
 
 
-class RepairEvent(models.Model):
+class RepairEvent(ClinicFromParent, models.Model):
     """The record's history, one line per change, oldest first."""
 
+    clinic_parent = "repair"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     repair = models.ForeignKey(Repair, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -308,6 +349,9 @@ class RepairEvent(models.Model):
     summary = EncryptedTextField()
 
     class Meta:
+        indexes = [
+            models.Index(fields=["clinic", "repair", "at"], name="repairevent_clinic_repair_at")
+        ]
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:

@@ -43,6 +43,7 @@ def obligations_create(repair: Repair) -> list[Obligation]:
             code_id=rule.code_id,
             key=rule.key,
             defaults={
+                "clinic_id": repair.clinic_id,
                 "code_title": code.short_title,
                 "standard": rule.standard,
                 "what": rule.what,

@@ -39,7 +39,9 @@ class RepairExists(Exception):
 
 
 def record_event(repair: Repair, by: User | None, action: str, summary: str) -> RepairEvent:
-    return RepairEvent.objects.create(repair=repair, by=by, action=action, summary=summary)
+    return RepairEvent.objects.create(
+        clinic_id=repair.clinic_id, repair=repair, by=by, action=action, summary=summary
+    )
 
 
 def clean_text(value: str, field: str, *, required: bool, message: str = "") -> str:

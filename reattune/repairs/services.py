@@ -138,7 +138,9 @@ def repair_open(
         opened_at=opened_at or timezone.now(),
         verify_after=_verify_after(participant, session, opened_at or timezone.now()),
     )
-    RepairVersion.objects.create(repair=repair, recorded_by=by, **fields)
+    RepairVersion.objects.create(
+        clinic_id=repair.clinic_id, repair=repair, recorded_by=by, **fields
+    )
     record_event(repair, by, "opened", f"Opened from {Source(source).label.lower()}.")
     if alert is not None:
         alert_acknowledge(alert=alert, by=by)
@@ -180,7 +182,12 @@ def repair_amend(
     if not check_current(current, expected_number, by, fields | {"amendment_reason": reason}):
         return current
     version = RepairVersion.objects.create(
-        repair=repair, recorded_by=by, number=current.number + 1, amendment_reason=reason, **fields
+        clinic_id=repair.clinic_id,
+        repair=repair,
+        recorded_by=by,
+        number=current.number + 1,
+        amendment_reason=reason,
+        **fields,
     )
     if fields["session"] != current.session and _judged_from_the_mistake(repair):
         # The checks after the session of the mistake judge the repair: a corrected session
@@ -240,6 +247,7 @@ def plan_save(
         assert current is not None
         return current
     plan = RepairPlan.objects.create(
+        clinic_id=repair.clinic_id,
         repair=repair,
         recorded_by=by,
         number=(current.number + 1) if current else 1,
@@ -294,6 +302,7 @@ def conversation_record(
     if current and not reason:
         raise ValidationError({"amendment_reason": NEEDS_A_REASON})
     conversation = RepairConversation.objects.create(
+        clinic_id=repair.clinic_id,
         repair=repair,
         recorded_by=by,
         number=(current.number + 1) if current else 1,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from reattune.clinics.http import AuthedRequest
 from reattune.clinics.models import User
+from reattune.core.pagination import paginate
 from reattune.repairs import disclosures, obligations, recording, services
 from reattune.repairs.forms import (
     AmendForm,
@@ -94,7 +95,7 @@ def repair_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "repairs/repair_list.html",
-        {"repairs": repairs.order_by("-opened_at")[:200], "show": show},
+        {"repairs": paginate(request, repairs.order_by("-opened_at", "-pk")), "show": show},
     )
 
 

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reattune.clinics.models import Clinic, Role
+from reattune.clinics.tenancy import ClinicFromParent
 from reattune.repairs.models import Repair, Versioned
 from reattune.vault.fields import EncryptedTextField
 
@@ -74,6 +75,14 @@ class CaseReview(models.Model):
     objects = CaseReviewQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "status", "-shared_at"], name="review_clinic_status_shared"
+            ),
+            models.Index(
+                fields=["clinic", "status", "-created_at"], name="review_clinic_status_created"
+            ),
+        ]
         ordering = ["-shared_at", "-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -83,7 +92,7 @@ class CaseReview(models.Model):
             ),
             # One draft per author per repair: a second "Start a review" opens the first.
             models.UniqueConstraint(
-                fields=["repair", "author"],
+                fields=["clinic", "repair", "author"],
                 condition=Q(status="draft"),
                 name="review_one_draft_per_author_and_repair",
             ),
@@ -100,9 +109,11 @@ class CaseReview(models.Model):
         return self.versions.order_by("-number").first()  # type: ignore[return-value]
 
 
-class ReviewVersion(Versioned):
+class ReviewVersion(ClinicFromParent, Versioned):
     """The review's words at one time. Only a draft's single row is ever edited."""
 
+    clinic_parent = "review"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     review = models.ForeignKey(CaseReview, on_delete=models.CASCADE, related_name="versions")
     title = EncryptedTextField(max_length=200)
     what_happened = EncryptedTextField(blank=True)
@@ -112,7 +123,9 @@ class ReviewVersion(Versioned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["review", "number"], name="review_version_number_once")
+            models.UniqueConstraint(
+                fields=["clinic", "review", "number"], name="review_version_number_once"
+            )
         ]
         ordering = ["number"]
 

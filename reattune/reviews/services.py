@@ -157,7 +157,9 @@ def review_create(*, repair: Repair, by: User, content: Mapping[str, Any]) -> Ca
         raise DraftExists(
             CaseReview.objects.get(repair=repair, author=by, status=ReviewStatus.DRAFT)
         ) from None
-    ReviewVersion.objects.create(review=review, recorded_by=by, **fields)
+    ReviewVersion.objects.create(
+        clinic_id=review.clinic_id, review=review, recorded_by=by, **fields
+    )
     return review
 
 
@@ -235,6 +237,7 @@ def review_amend(
             return current  # a double submit
         raise StaleReview
     version = ReviewVersion(
+        clinic_id=review.clinic_id,
         review=review,
         recorded_by=by,
         number=current.number + 1,

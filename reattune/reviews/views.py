@@ -9,18 +9,20 @@ from typing import TypeVar, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from reattune.clinics.http import AuthedRequest
+from reattune.core.pagination import paginate
 from reattune.lib.validation import whole_number
 from reattune.repairs.models import Repair
 from reattune.reviews import services
 from reattune.reviews.deidentify import redact
 from reattune.reviews.drafting import case_identifiers, draft_from
 from reattune.reviews.forms import JUST_CULTURE, AmendForm, ReviewForm
-from reattune.reviews.models import SECTIONS, TITLE, CaseReview, ReviewStatus
+from reattune.reviews.models import SECTIONS, TITLE, CaseReview, ReviewStatus, ReviewVersion
 
 F = TypeVar("F", bound=ReviewForm)
 START_FROM = "Start a case review from a repair record."
@@ -68,13 +70,19 @@ def _redacted(form: F, review_repair: Repair) -> F:
 
 @login_required
 def review_list(request: AuthedRequest) -> HttpResponse:
-    reviews = CaseReview.objects.for_user(request.user).prefetch_related("versions")
+    """Shared reviews and drafts, each list paged on its own; each review's newest version
+    (its title) comes in one query for the page, not one per review."""
+    newest_first = Prefetch(
+        "versions", queryset=ReviewVersion.objects.order_by("-number"), to_attr="newest_first"
+    )
+    reviews = CaseReview.objects.for_user(request.user).prefetch_related(newest_first)
+    drafts = reviews.filter(status=ReviewStatus.DRAFT).select_related("author")
     return render(
         request,
         "reviews/review_list.html",
         {
-            "shared": reviews.shared().order_by("-shared_at")[:200],
-            "drafts": reviews.filter(status=ReviewStatus.DRAFT).order_by("-created_at")[:200],
+            "shared": paginate(request, reviews.shared().order_by("-shared_at", "-pk")),
+            "drafts": paginate(request, drafts.order_by("-created_at", "-pk"), param="drafts"),
             "reviewable": services.reviewable_repairs(request.user).order_by("-opened_at")[:20],
         },
     )

@@ -113,7 +113,7 @@ def hours_add(
     form_key: uuid.UUID,
 ) -> tuple[HoursEntry, bool]:
     """Record hours. A second submit of the same form returns the first entry."""
-    existing = HoursEntry.objects.filter(form_key=form_key).first()
+    existing = HoursEntry.objects.filter(clinic=clinic_of(person), form_key=form_key).first()
     if existing:
         return existing, False
     hours, on = clean_hours(hours), clean_day(on)
@@ -138,7 +138,7 @@ def hours_add(
             entry.full_clean(validate_unique=False)
             entry.save()
     except IntegrityError:
-        return HoursEntry.objects.get(form_key=form_key), False
+        return HoursEntry.objects.get(clinic=clinic_of(person), form_key=form_key), False
     return entry, True
 
 

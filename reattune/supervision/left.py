@@ -20,6 +20,7 @@ from reattune.supervision.queue import (
     case_clinicians,
     queue_owner_ids,
     repairs_in,
+    scope_ids,
 )
 
 RECENT_DAYS = 30
@@ -45,9 +46,9 @@ def recently_left(
 
 def _discussed_recently(cases: dict[int, frozenset[int]], since: dt.datetime) -> list[LeftItem]:
     in_scope = (
-        Q(alert__case_id__in=cases)
-        | Q(repair__case_id__in=cases)
-        | Q(obligation__repair__case_id__in=cases)
+        Q(alert__case_id__in=scope_ids(cases))
+        | Q(repair__case_id__in=scope_ids(cases))
+        | Q(obligation__repair__case_id__in=scope_ids(cases))
         | Q(request__in=SupervisionRequest.objects.filter(resolved_by_meeting__isnull=False))
     )
     items = (
@@ -73,7 +74,7 @@ def _discussed_recently(cases: dict[int, frozenset[int]], since: dt.datetime) ->
 
 def _alerts_dealt(cases: dict[int, frozenset[int]], since: dt.datetime) -> list[LeftItem]:
     alerts = (
-        Alert.objects.filter(case_id__in=cases, acknowledged_at__gte=since)
+        Alert.objects.filter(case_id__in=scope_ids(cases), acknowledged_at__gte=since)
         .exclude(status=AlertStatus.OPEN)
         .filter(
             Q(signal__in=SAFETY_SIGNALS)
@@ -136,7 +137,7 @@ def _repairs_moved_on(cases: dict[int, frozenset[int]], since: dt.datetime) -> l
 
 def _obligations_done(cases: dict[int, frozenset[int]], since: dt.datetime) -> list[LeftItem]:
     done = Obligation.objects.filter(
-        repair__case_id__in=cases, done_at__gte=since, done_at__date__gt=F("due_on")
+        repair__case_id__in=scope_ids(cases), done_at__gte=since, done_at__date__gt=F("due_on")
     ).select_related("repair__client", "done_by")
     return [
         LeftItem(

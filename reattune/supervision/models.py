@@ -21,6 +21,7 @@ from reattune.alerts.models import Alert
 from reattune.cases.models import Client
 from reattune.clinics.access import visible_case_ids
 from reattune.clinics.models import Clinic, Role
+from reattune.clinics.tenancy import ClinicFromParent, own_clinic_id
 from reattune.repairs.models import Obligation, Repair
 from reattune.vault.fields import EncryptedTextField
 
@@ -31,9 +32,10 @@ class SupervisionRequestQuerySet(models.QuerySet["SupervisionRequest"]):
     def for_user(self, user: Any) -> SupervisionRequestQuerySet:
         cases = visible_case_ids(user)
         return self.filter(
+            Q(clinic_id=own_clinic_id(user)),
             Q(alert__case_id__in=cases)
             | Q(repair__case_id__in=cases)
-            | Q(client__participations__case_id__in=cases)
+            | Q(client__participations__case_id__in=cases),
         ).distinct()
 
     def unresolved(self) -> SupervisionRequestQuerySet:
@@ -63,6 +65,18 @@ class SupervisionRequest(models.Model):
     objects = SupervisionRequestQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "-created_at"],
+                name="request_clinic_unresolved",
+                condition=Q(resolved_by_meeting__isnull=True),
+            ),
+            models.Index(
+                fields=["clinic", "by", "-created_at"],
+                name="request_clinic_by_unresolved",
+                condition=Q(resolved_by_meeting__isnull=True),
+            ),
+        ]
         constraints = [
             # Exactly one of the three: a request is about one record.
             models.CheckConstraint(
@@ -117,7 +131,8 @@ class Meeting(models.Model):
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     # The create form's one-off key: a second submit of the same form finds this meeting.
-    form_key = models.UUIDField(unique=True)
+    # Unique within the clinic (see Meta), so the key stays usable when tables are split by clinic.
+    form_key = models.UUIDField()
     signed_by = models.ForeignKey(
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -126,10 +141,19 @@ class Meeting(models.Model):
     objects = MeetingQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "supervisee", "-held_on"], name="meeting_clinic_supervisee"
+            ),
+            models.Index(
+                fields=["clinic", "supervisor", "-held_on"], name="meeting_clinic_supervisor"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(supervisor=F("supervisee")), name="meeting_not_with_oneself"
             ),
+            models.UniqueConstraint(fields=["clinic", "form_key"], name="meeting_form_key_once"),
             models.CheckConstraint(
                 condition=Q(status="draft", signed_at__isnull=True)
                 | Q(status="signed", signed_at__isnull=False, signed_by=F("supervisor")),
@@ -155,7 +179,9 @@ class Source(models.TextChoices):
     TOPIC = "topic", "Topic"
 
 
-class AgendaItem(models.Model):
+class AgendaItem(ClinicFromParent, models.Model):
+    clinic_parent = "meeting"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField()
     source = models.CharField(max_length=20, choices=Source.choices)
@@ -183,9 +209,12 @@ class AgendaItem(models.Model):
     revision = models.PositiveIntegerField(default=0)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["clinic", "meeting", "position"], name="agendaitem_clinic_meeting")
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["meeting", "carried_action"],
+                fields=["clinic", "meeting", "carried_action"],
                 condition=Q(carried_action__isnull=False),
                 name="action_carried_once_per_meeting",
             ),
@@ -225,10 +254,12 @@ class AgendaItem(models.Model):
         return (latest.notes, latest.guidance) if latest else (self.notes, self.guidance)
 
 
-class Amendment(models.Model):
+class Amendment(ClinicFromParent, models.Model):
     """A change to a signed meeting's notes or guidance. Number 1 is the first amendment; the
     signed text stays on the agenda item itself."""
 
+    clinic_parent = "item"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="amendments")
     number = models.PositiveIntegerField()
     notes = EncryptedTextField(blank=True)
@@ -239,7 +270,9 @@ class Amendment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["item", "number"], name="amendment_number_once")
+            models.UniqueConstraint(
+                fields=["clinic", "item", "number"], name="amendment_number_once"
+            )
         ]
         ordering = ["item", "number"]
 
@@ -252,7 +285,9 @@ class ActionItemQuerySet(models.QuerySet["ActionItem"]):
         return self.filter(done_at__isnull=True)
 
 
-class ActionItem(models.Model):
+class ActionItem(ClinicFromParent, models.Model):
+    clinic_parent = "meeting"
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="actions")
     agenda_item = models.ForeignKey(
         AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
@@ -269,6 +304,13 @@ class ActionItem(models.Model):
     objects = ActionItemQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "owner", "due_on"],
+                name="action_clinic_owner_open",
+                condition=Q(done_at__isnull=True),
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(done_at__isnull=True) | Q(done_by__isnull=False),
@@ -304,14 +346,20 @@ class HoursEntry(models.Model):
     note = EncryptedTextField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
-    form_key = models.UUIDField(unique=True)
+    form_key = models.UUIDField()
 
     class Meta:
+        indexes = [
+            models.Index(fields=["clinic", "person", "-on"], name="hoursentry_clinic_person_on")
+        ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "form_key"], name="hours_entry_form_key_once"
+            ),
             models.CheckConstraint(
                 condition=Q(hours__gte=MIN_HOURS, hours__lte=MAX_HOURS_PER_ENTRY),
                 name="hours_entry_in_range",
-            )
+            ),
         ]
         ordering = ["-on", "-pk"]
 
@@ -333,7 +381,9 @@ class HoursTarget(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["person", "kind"], name="one_hours_target_per_kind"),
+            models.UniqueConstraint(
+                fields=["clinic", "person", "kind"], name="one_hours_target_per_kind"
+            ),
             models.CheckConstraint(condition=Q(hours__gt=0), name="hours_target_positive"),
         ]
 

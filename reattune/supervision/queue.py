@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from reattune.alerts.models import Alert, AlertStatus, Severity
-from reattune.cases.models import CaseClinician
+from reattune.cases.models import CaseClinician, Participant
 from reattune.clinics.access import visible_case_ids
 from reattune.clinics.models import Supervision, User
 from reattune.ethics.vocabulary import HARMED, HARMS
@@ -122,17 +122,36 @@ def queue_owner_ids(user: User, supervisee: User | None = None) -> list[int]:
     return ids
 
 
-def case_clinicians(user: User, owners: list[int]) -> dict[int, frozenset[int]]:
-    """Case id → the owners among its clinicians, for every case in the queue's scope."""
-    rows = CaseClinician.objects.filter(
+class CaseScope(dict[int, frozenset[int]]):
+    """Case id → the owners among its clinicians (as a dict), plus the same cases as a
+    subquery (`ids`) for the queue's filters: a supervisor's scope is hundreds of cases, and
+    hundreds of ids bound into each of a dozen statements cost more than the statements."""
+
+    ids: Any = None
+
+
+def case_clinicians(user: User, owners: list[int]) -> CaseScope:
+    """Case id → the owners among its clinicians, for every case in the queue's scope.
+
+    The owners are the person and their current supervisees, whose caseloads they may see, so
+    their assignments are the scope; `visible_case_ids` keeps it to cases the person may open."""
+    assignments = CaseClinician.objects.filter(
+        clinic_id=user.clinic_id or 0,  # no clinic: no cases
         clinician_id__in=owners,
-        case__clinic=user.clinic,
-        case_id__in=visible_case_ids(user),
-    ).values_list("case_id", "clinician_id")
+    )
+    rows = assignments.filter(case_id__in=visible_case_ids(user)).values_list(
+        "case_id", "clinician_id"
+    )
     cases: dict[int, set[int]] = defaultdict(set)
     for case_id, clinician_id in rows:
         cases[case_id].add(clinician_id)
-    return {case_id: frozenset(ids) for case_id, ids in cases.items()}
+    scope = CaseScope({case_id: frozenset(ids) for case_id, ids in cases.items()})
+    scope.ids = assignments.values("case_id")
+    return scope
+
+
+def scope_ids(cases: dict[int, frozenset[int]]) -> Any:
+    return cases.ids if isinstance(cases, CaseScope) and cases.ids is not None else list(cases)
 
 
 def _discussed(field_name: str, since: str | None = None) -> Exists:
@@ -170,7 +189,7 @@ def _as_datetime(value: dt.datetime | dt.date) -> dt.datetime:
 
 def _alert_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
     alerts = (
-        Alert.objects.filter(case_id__in=cases, status=AlertStatus.OPEN)
+        Alert.objects.filter(case_id__in=scope_ids(cases), status=AlertStatus.OPEN)
         .filter(
             Q(signal__in=SAFETY_SIGNALS)
             | Q(severity=Severity.URGENT)
@@ -198,7 +217,9 @@ def _alert_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
 
 
 def repairs_in(cases: dict[int, frozenset[int]]) -> QuerySet[Repair]:
-    return Repair.objects.filter(case_id__in=cases).select_related("client", "verified_session")
+    return Repair.objects.filter(case_id__in=scope_ids(cases)).select_related(
+        "client", "verified_session"
+    )
 
 
 def _not_held_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
@@ -247,7 +268,7 @@ def _harm_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
 
 def _overdue_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
     obligations = (
-        Obligation.objects.filter(repair__case_id__in=cases)
+        Obligation.objects.filter(repair__case_id__in=scope_ids(cases))
         .overdue(timezone.localdate())
         .exclude(_discussed("obligation"))
         .select_related("repair__client")
@@ -267,15 +288,21 @@ def _overdue_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
 
 
 def _request_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
-    requests = (
+    case_ids = scope_ids(cases)
+    # First the ids, one subquery per kind of target, each on its own (case) index; then the
+    # few rows with what they point at. In one statement the planner expected hundreds of
+    # matches and joined every alert and repair of the clinic before filtering.
+    wanted = list(
         SupervisionRequest.objects.unresolved()
         .filter(
-            Q(alert__case_id__in=cases)
-            | Q(repair__case_id__in=cases)
-            | Q(client__participations__case_id__in=cases)
+            Q(alert_id__in=Alert.objects.filter(case_id__in=case_ids).values("pk"))
+            | Q(repair_id__in=Repair.objects.filter(case_id__in=case_ids).values("pk"))
+            | Q(client_id__in=Participant.objects.filter(case_id__in=case_ids).values("client_id"))
         )
-        .distinct()
-        .select_related("by", "alert__client", "repair__client", "client")
+        .values_list("pk", flat=True)
+    )
+    requests = SupervisionRequest.objects.filter(pk__in=wanted).select_related(
+        "by", "alert__client", "repair__client", "client"
     )
     items = []
     for request in requests:

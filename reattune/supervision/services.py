@@ -101,7 +101,7 @@ def meeting_create(
     """A draft meeting whose agenda is the chosen queue items, then every action still open
     from earlier meetings of the pair ("carried over"). A second submit of the same form
     (same `form_key`) returns the first meeting and creates nothing."""
-    existing = Meeting.objects.filter(form_key=form_key).first()
+    existing = Meeting.objects.filter(clinic=clinic_of(supervisor), form_key=form_key).first()
     if existing:
         return existing, False
     if supervisee.pk not in supervisee_ids(supervisor):
@@ -126,13 +126,14 @@ def meeting_create(
             _carry_over(meeting)
     except IntegrityError:
         # Two submits at once: the other one's meeting stands.
-        return Meeting.objects.get(form_key=form_key), False
+        return Meeting.objects.get(clinic=clinic_of(supervisor), form_key=form_key), False
     return meeting, True
 
 
 def _agenda_from_queue(meeting: Meeting, chosen: list[QueueItem]) -> None:
     for position, item in enumerate(chosen, start=1):
         AgendaItem.objects.create(
+            clinic_id=meeting.clinic_id,
             meeting=meeting,
             position=position,
             source=item.source,
@@ -158,6 +159,7 @@ def _carry_over(meeting: Meeting) -> None:
     position = _next_position(meeting)
     for action in actions:
         AgendaItem.objects.create(
+            clinic_id=meeting.clinic_id,
             meeting=meeting,
             position=position,
             source=Source.ACTION,
@@ -178,7 +180,11 @@ def topic_add(*, meeting: Meeting, by: User, title: str) -> AgendaItem:
     meeting_writer_check(meeting, by)
     _draft(meeting)
     return AgendaItem.objects.create(
-        meeting=meeting, position=_next_position(meeting), source=Source.TOPIC, title=title
+        clinic_id=meeting.clinic_id,
+        meeting=meeting,
+        position=_next_position(meeting),
+        source=Source.TOPIC,
+        title=title,
     )
 
 
@@ -217,7 +223,12 @@ def action_add(
     if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
         raise ValidationError(ACTION_OWNER)
     action = ActionItem(
-        meeting=meeting, agenda_item=agenda_item, text=without_nul(text), owner=owner, due_on=due_on
+        clinic_id=meeting.clinic_id,
+        meeting=meeting,
+        agenda_item=agenda_item,
+        text=without_nul(text),
+        owner=owner,
+        due_on=due_on,
     )
     action.full_clean()
     action.save()
@@ -276,6 +287,7 @@ def agenda_item_amend(
     if number != expected:
         raise Stale(STALE)
     amendment = Amendment(
+        clinic_id=item.clinic_id,
         item=item,
         number=expected,
         notes=without_nul(notes),

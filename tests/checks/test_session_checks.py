@@ -111,7 +111,7 @@ def test_the_link_is_emailed_to_a_client_with_an_address(login, world):
         .post(reverse("link_email", args=[link.pk]), follow=True)
         .content.decode()
     )
-    assert "was emailed" in body
+    assert "is being emailed" in body
     assert mail.outbox[0].to == ["client@example.org"]
     assert f"/c/{link.token}/" in mail.outbox[0].body
     link.refresh_from_db()

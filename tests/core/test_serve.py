@@ -24,6 +24,8 @@ def test_it_serves_the_login_page_the_health_check_and_static_files(tmp_path):
             assert "Log in" in wait_for_page(f"{base}/login/", server, seconds=5, log=log)
             with urllib.request.urlopen(f"{base}/static/reattune/reattune.css", timeout=5) as r:  # noqa: S310
                 assert r.status == 200
+            # gunicorn's control socket is in the data folder, not the account's home.
+            assert (tmp_path / "gunicorn.ctl").is_socket()
         finally:
             server.terminate()
             server.wait(timeout=20)

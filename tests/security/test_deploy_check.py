@@ -49,6 +49,8 @@ def production_env(data_dir: Path, **extra: str) -> dict[str, str]:
         "REATTUNE_PRODUCTION": "1",
         "REATTUNE_ALLOWED_HOSTS": "reattune.example.org",
         "REATTUNE_SECRET_KEY": STRONG_KEY,
+        "REATTUNE_BASE_URL": "https://reattune.example.org",
+        "REATTUNE_EMAIL_HOST": "smtp.example.org",
     }
     return env | extra
 

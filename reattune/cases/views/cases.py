@@ -13,6 +13,7 @@ from reattune.cases.models import Case, Client, Participant, TherapySession
 from reattune.cases.services import case_create, session_attendance_set, session_record
 from reattune.checks.models import Response
 from reattune.clinics.models import User
+from reattune.core.pagination import paginate
 from reattune.lib.charts import Series, line_chart
 
 
@@ -48,7 +49,7 @@ def case_create_view(request: HttpRequest, client_id: int | None = None) -> Http
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(Case.objects.for_user(request.user), pk=case_id)
     participants = list(case.participants.select_related("client"))
-    sessions = list(case.sessions.order_by("-number"))
+    sessions = paginate(request, case.sessions.order_by("-number"), param="sessions")
     return render(
         request,
         "cases/case_detail.html",

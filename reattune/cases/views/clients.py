@@ -16,6 +16,7 @@ from reattune.cases.queries import answers_by_session
 from reattune.cases.services import client_create
 from reattune.checks.models import Response
 from reattune.clinics.http import clinic_of
+from reattune.core.pagination import PAGE_SIZE, paginate
 from reattune.lib.validation import without_nul
 from reattune.repairs.models import Repair
 
@@ -29,8 +30,10 @@ def client_list(request: HttpRequest) -> HttpResponse:
     query = without_nul(request.POST.get("q", "")).strip()[:100]
     if query:
         clients = clients.filter(Q(code__icontains=query) | Q(name__icontains=query))
-    number = 1 if query else request.GET.get("page")
-    page = Paginator(clients.order_by("code"), 50).get_page(number)
+    clients = clients.order_by("code", "pk")
+    # A search answers with its first page only: the words searched for are never put in a
+    # page link, so a second page could not repeat the search.
+    page = Paginator(clients, PAGE_SIZE).page(1) if query else paginate(request, clients)
     return render(request, "cases/client_list.html", {"page": page, "query": query})
 
 
@@ -66,12 +69,13 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         TherapySession.objects.for_user(request.user)
         .filter(case__in=cases)
         .select_related("case")
-        .order_by("-date", "-number")
+        .order_by("-date", "-number", "-pk")
     )
     alerts = (
         Alert.objects.for_user(request.user)
         .filter(client=client)
         .most_urgent_first()
+        .order_by("severity_rank", "-created_at", "-pk")
         .select_related("session", "client", "response", "acknowledged_by", "repair")
     )
     repairs = (
@@ -89,8 +93,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "charts": charts,
             "answer_rows": answers_by_session(responses, [c.definition.id for c in charts]),
             "answer_columns": [chart.definition for chart in charts],
-            "sessions": sessions,
-            "alerts": alerts,
+            "sessions": paginate(request, sessions, param="sessions"),
+            "alerts": paginate(request, alerts, param="alerts"),
             "repairs": repairs,
         },
     )

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from reattune.alerts.models import Alert
 from reattune.cases.queries import ScoreCell, caseload, latest_responses
 from reattune.clinics.http import AuthedRequest, clinic_id_of
+from reattune.core.pagination import paginate
 from reattune.measures.models import MeasureSchedule
 from reattune.measures.registry import all_definitions
 from reattune.repairs.queues import home_panels
-
-PAGE_SIZE = 50
 
 
 @login_required
@@ -24,7 +22,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         .most_urgent_first()
         .select_related("client", "session", "repair")[:100]
     )
-    page = Paginator(caseload(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, caseload(request.user))
     latest = latest_responses(c.pk for c in page.object_list)
     definitions = all_definitions()
     scheduled = [

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from reattune.clinics.http import AuthedRequest, clinic_id_of
 from reattune.clinics.models import User
+from reattune.core.pagination import paginate
 from reattune.supervision import hours as rules
 from reattune.supervision.forms import HoursForm, TargetForm
 from reattune.supervision.models import HoursEntry
@@ -33,7 +34,12 @@ def _page(request: AuthedRequest, person: User, **forms: object) -> HttpResponse
     context = {
         "person": person,
         "progress": rules.progress_of(person),
-        "entries": HoursEntry.objects.filter(person=person).select_related("recorded_by")[:300],
+        "entries": paginate(
+            request,
+            HoursEntry.objects.filter(person=person)
+            .select_related("recorded_by")
+            .order_by("-on", "-pk"),
+        ),
         "can_record": rules.can_record_hours(request.user, person),
         "can_set_target": rules.can_set_target(request.user, person),
         "form": forms.get("form") or HoursForm(),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from reattune.clinics.http import AuthedRequest
 from reattune.clinics.models import User
+from reattune.core.pagination import paginate
 from reattune.lib.validation import whole_number
 from reattune.reports.pdf import pdf_response
 from reattune.supervision import services
@@ -94,7 +95,8 @@ def _agenda_item(
 @login_required
 def meeting_list(request: AuthedRequest) -> HttpResponse:
     meetings = Meeting.objects.for_user(request.user).select_related("supervisor", "supervisee")
-    return render(request, "supervision/meeting_list.html", {"meetings": meetings[:200]})
+    page = paginate(request, meetings.order_by("-held_on", "-pk"))
+    return render(request, "supervision/meeting_list.html", {"meetings": page})
 
 
 @login_required

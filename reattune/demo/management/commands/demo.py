@@ -5,13 +5,17 @@
     reattune demo --reset          delete the demo clinic and seed it afresh
     reattune demo --no-serve       migrate and seed, then exit (tests and CI)
 
-Running it again reuses the demo clinic already in the database. Because every demo account
+While it serves, a `reattune worker` runs beside it (a child process, stopped with it) to send
+the emails and run the periodic jobs. Running it again reuses the demo clinic already in the
+database. Because every demo account
 shares a published password, the command refuses to run on a database that holds any other
 clinic: give the demo a data folder of its own (REATTUNE_DATA_DIR=/tmp/reattune-demo).
 """
 
 from __future__ import annotations
 
+import signal
+import sys
 import time
 from typing import Any
 
@@ -25,6 +29,7 @@ from reattune.demo import banner
 from reattune.demo.people import DEMO_SLUG
 from reattune.demo.reset import clinic_delete_everything
 from reattune.demo.seed import demo_clinic, demo_seed
+from reattune.demo.worker import demo_worker_start, demo_worker_stop
 
 OTHER_CLINICS = (
     "This database already holds a clinic other than the demo. The demo adds accounts with a "
@@ -103,4 +108,11 @@ class Command(BaseCommand):
         if not settings.BASE_URL:
             settings.BASE_URL = address
         self.stdout.write(banner.banner(clinic, address, notes))
-        call_command("runserver", f"{shown}:{port}", use_reloader=False, use_ipv6=ipv6)
+        worker = demo_worker_start(base_url=settings.BASE_URL)
+        # A plain `kill` stops the server through the `finally` below, worker and all.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            call_command("runserver", f"{shown}:{port}", use_reloader=False, use_ipv6=ipv6)
+        finally:
+            if worker is not None:
+                demo_worker_stop(worker)

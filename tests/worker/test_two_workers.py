@@ -1,0 +1,65 @@
+"""Two workers on one database: every task runs exactly once, and every periodic job is
+enqueued exactly once, whichever worker gets there first."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from reattune.worker.schedule import jobs
+from tests.worker.conftest import Processes, recorded_runs, task_rows, wait_until
+
+TASKS = 60
+ALWAYS_DUE = {  # every daily job past its time, whenever the test runs
+    "REATTUNE_RECALIBRATE_AT": "00:00",
+    "REATTUNE_CLEAR_LINKS_AT": "00:00",
+    "REATTUNE_PRUNE_TASKS_AT": "00:00",
+    "REATTUNE_ESCALATE_AT": "00:00",
+}
+
+
+def test_two_workers_run_each_of_many_tasks_exactly_once(processes: Processes):
+    processes.helper("enqueue-many", str(TASKS), "0.02")
+    first = processes.worker("--no-schedule", "--batch")
+    second = processes.worker("--no-schedule", "--batch")
+    assert first.wait(timeout=240) == 0, processes.log(first)
+    assert second.wait(timeout=240) == 0, processes.log(second)
+
+    rows = task_rows(processes.database)
+    assert len(rows) == TASKS
+    assert Counter(status for _, status, _ in rows) == {"SUCCESSFUL": TASKS}
+    assert all(len(worker_ids) == 1 for _, _, worker_ids in rows), "each claimed once"
+    assert recorded_runs(processes.database) == sorted(f"task-{n}" for n in range(TASKS))
+
+
+def test_two_workers_enqueue_each_periodic_job_exactly_once(processes: Processes):
+    processes.helper("clinics", "3")
+    workers = [processes.worker(**ALWAYS_DUE), processes.worker(**ALWAYS_DUE)]
+    database = processes.database
+
+    def all_jobs_done() -> bool:
+        runs = database.query("SELECT count(*) FROM worker_scheduledrun WHERE job <> 'test-run'")
+        rows = task_rows(database)
+        done = all(s == "SUCCESSFUL" for _, s, _ in rows)
+        return runs == [(len(jobs()),)] and bool(rows) and done
+
+    wait_until(all_jobs_done, seconds=120, why="every job to be enqueued and run")
+    time.sleep(2)  # a few more housekeeping rounds each, in which nothing more may happen
+    for worker in workers:
+        assert worker.poll() is None, processes.log(worker)
+
+    runs = database.query("SELECT job, tasks FROM worker_scheduledrun WHERE job <> 'test-run'")
+    assert len(runs) == len(jobs())
+    per_task = Counter(path.rsplit(".", 1)[1] for path, _, _ in task_rows(database))
+    # Each job once: one task for the installation-wide ones, one per clinic for the rest.
+    assert per_task == {
+        "recalibrate_clinic": 3,
+        "refresh_learning_figures": 3,
+        "raise_missing_alerts": 3,
+        "clear_expired_links": 3,
+        "send_link_reminders": 3,
+        "escalate_overdue_obligations": 1,
+        "sweep_uploads": 1,
+        "prune_task_results": 1,
+    }
+    assert sum(tasks for _, tasks in runs) == sum(per_task.values())
