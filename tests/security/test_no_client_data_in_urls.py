@@ -29,6 +29,7 @@ TEXT_PATH_PARAMETERS = {
     "uidb64": "a person's numeric id, base64-encoded by Django's password reset",
     "target": "the kind of record brought to supervision: alert, repair, …",
     "measure_id": "the id of a measure definition, such as phq9",
+    "task_id": "a background task's random UUID (reattune/worker/)",
 }
 # Query-string parameters the views read, and what each holds.
 QUERY_PARAMETERS = {
@@ -57,6 +58,9 @@ WHOLE_QUERY_READERS = {
     # drops every query string) carried into the next and previous page links unchanged.
     "reattune/api/pagination.py": "the JSON API's list filters, copied into next/previous links",
     "reattune/api/query.py": "only the keys, to refuse one the endpoint does not take",
+    # The page links keep the other parameters of the page they are on, which views read only
+    # as ids, dates and choices (the test above); a search is posted, so never in a link.
+    "reattune/core/pagination.py": "the page's other parameters, copied into its page links",
 }
 # Input types a GET form may have: none of them takes free text.
 GET_INPUT_TYPES = {"hidden", "date", "number", "submit", "button", "checkbox", "radio"}
