@@ -7,8 +7,9 @@ Prepares a synthetic clinic through the ORM (clinicians signed in, clients with 
 links), starts `reattune serve` (gunicorn) on loopback with REATTUNE_BENCHMARK_VIEWS=1 and one
 `reattune worker` beside it (detection after a check is its task), and drives them with
 locust, stepping the number of simultaneous users. Three phases at each step: the bare view
-alone, client checks alone (GET the form, POST the answers; every link is used
-once), and client checks mixed half and half with clinicians opening their pages. Prints
+alone, check submissions alone (the POST of a form already open; every link is used
+once), and client checks (GET the form, POST the answers) mixed half and half with clinicians
+opening their pages. Prints
 throughput and p50/p95/p99 per kind and step, the load average, and a PASS/FAIL line per target:
 check submissions at least half the bare view's throughput, and p99 under 250 ms for every kind
 at the step where the mixed load saturates the machine.
@@ -348,7 +349,7 @@ def main(argv: list[str]) -> int:
         offset = 0
         phases = {
             "bare": ["Bare"],
-            "checks": ["ClientCheck"],
+            "checks": ["ClientSubmit"],
             "mixed": ["ClientCheck", "Clinician"],
         }
         for users in steps:
@@ -413,7 +414,7 @@ def _load() -> str:
 
 KIND_ROWS = {
     "bare": ["bare view"],
-    "checks": ["check form (GET)", "check submit (POST)"],
+    "checks": ["check submit (POST)"],
     "mixed": ["check form (GET)", "check submit (POST)", "clinician page"],
 }
 
@@ -457,7 +458,7 @@ def report(
     print(f"bare view              {bare:7.1f} req/s at best (within 10% from {bare_at} users)")
     print(
         f"check submissions      {submit:7.1f} /s at best (within 10% from {submit_at} users; "
-        "each is a GET of the form and a POST)"
+        "each the POST of an open form)"
     )
     print(
         f"{'PASS' if ok else 'FAIL'}  check submissions are {share:.2f} of the bare view's "

@@ -57,6 +57,28 @@ class ClientCheck(FastHttpUser):
                 sent.failure(f"answers not taken: {sent.status_code}")
 
 
+class ClientSubmit(FastHttpUser):
+    """A client sending the answers of a form already open on their phone: the submission
+    alone, as the throughput target counts it. Opening the form is the GET above, measured in
+    the mixed phase; the view reads the link afresh on the POST either way."""
+
+    wait_time = constant(0)
+
+    @task
+    def submit(self) -> None:
+        global _taken
+        token, fields = next(_links, (None, None))
+        if token is None:
+            self.environment.runner.quit()
+            return
+        _taken += 1
+        with self.client.post(
+            f"/c/{token}/", data=fields, name="check submit (POST)", catch_response=True
+        ) as sent:
+            if sent.status_code != 200 or ALREADY_ANSWERED in (sent.text or ""):
+                sent.failure(f"answers not taken: {sent.status_code}")
+
+
 class Clinician(FastHttpUser):
     """A signed-in clinician moving between their caseload, client and case pages."""
 

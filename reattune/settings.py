@@ -23,7 +23,7 @@ from reattune.lib.env import (
     origin,
     refuse_unknown,
 )
-from reattune.worker.clock import env_clock
+from reattune.worker.clock import env_clock, env_clock_or_off
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("REATTUNE_DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
@@ -246,6 +246,9 @@ PRUNE_TASKS_AT = env_clock("REATTUNE_PRUNE_TASKS_AT", "03:30")
 ESCALATE_AT = env_clock("REATTUNE_ESCALATE_AT", "07:00")
 # An emailed check link still unanswered after this many hours gets one reminder (0: never).
 LINK_REMINDER_HOURS = env_int("REATTUNE_LINK_REMINDER_HOURS", 24)
+# Each client in a case with a session scheduled for tomorrow gets one reminder, sent daily
+# at this time (in REATTUNE_TIME_ZONE); "off": none.
+SESSION_REMINDER_AT = env_clock_or_off("REATTUNE_SESSION_REMINDER_AT", "10:00")
 # Finished tasks are kept this long (a failed one only once its admin dismissed or retried it).
 TASK_RESULT_DAYS = env_int("REATTUNE_TASK_RESULT_DAYS", 14, minimum=1)
 

@@ -22,6 +22,8 @@ from reattune.accounts.models import UserSession
 
 STARTED = "reattune_started"
 SEEN = "reattune_seen"
+# Activity is written to the session at most this often, in seconds (session_mark_activity).
+ACTIVITY_STEP = 30
 # Left in the fresh, anonymous session after one is ended, for the login page to explain.
 SIGNED_OUT_REASON = "reattune_signed_out"
 IDLE = "idle"
@@ -70,7 +72,14 @@ def signed_out_message(reason: str) -> str:
 
 
 def session_mark_activity(session: SessionBase) -> None:
-    session[SEEN] = now()
+    """Note the activity, at most every ACTIVITY_STEP seconds: each change writes the session
+    row (a database write and commit on every page view otherwise). The idle timeout can then
+    end a session at most that much early, a twentieth of the timeout at most."""
+    moment = now()
+    seen = session.get(SEEN)
+    step = min(ACTIVITY_STEP, settings.SESSION_IDLE_MINUTES * 60 / 20)
+    if not isinstance(seen, int | float) or moment - seen >= step:
+        session[SEEN] = moment
 
 
 def session_start(request: HttpRequest, user: Any) -> None:

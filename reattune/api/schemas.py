@@ -108,7 +108,9 @@ class ClientIn(In):
     code: Code = Field(description="The clinic's code or pseudonym; unique in the clinic.")
     name: VisibleTitle = ""
     date_of_birth: PastDate | None = None
-    email: Email = Field("", description="Only used to send check links.")
+    email: Email = Field(
+        "", description="Only used to email check links, and a reminder the day before a session."
+    )
 
 
 class ClientOut(Schema):

@@ -186,7 +186,7 @@ def _subject(
     if isinstance(token, str):
         # The client's check link: its client, unless someone signed in to another clinic
         # opened it (their row then names no client of a clinic not theirs).
-        link = subject_of_link(token)
+        link = getattr(request, "audit_link_subject", None) or subject_of_link(token)
         if user is None or link.clinic_id == clinic_id:
             return link
         return Subject(clinic_id=clinic_id)

@@ -63,7 +63,10 @@ class ClientForm(forms.Form):
 
     email = forms.EmailField(
         required=False,
-        help_text="Optional. Only used to send the client their check link.",
+        help_text=(
+            "Optional. Only used to email the client their check link, and a reminder the day "
+            "before a session."
+        ),
         error_messages={"invalid": "Please enter an email address like name@example.org."},
     )
 

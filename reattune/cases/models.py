@@ -49,7 +49,10 @@ class Client(models.Model):
     )
     name = models.CharField(max_length=200, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
-    email = models.EmailField(blank=True, help_text="Only used to send the check link.")
+    email = models.EmailField(
+        blank=True,
+        help_text="Only used to email the check link, and a reminder the day before a session.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -1,6 +1,9 @@
-"""The emails a client gets about their check link: the link itself, and at most one reminder.
+"""The emails a client gets: their check link, at most one reminder of it, and a reminder the
+day before a scheduled session (with their last check link, if it is still open).
 
-Both are sent by the worker (reattune/checks/tasks.py), never inside a clinician's request."""
+All are sent by the worker (reattune/checks/tasks.py), never inside a clinician's request, and
+none says more than the clinic's name and the session's date: nothing about why the person is
+in therapy."""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
+from reattune.cases.models import Participant, TherapySession
 from reattune.checks.models import CheckLink
 
 # Only when REATTUNE_BASE_URL is unset (a developer's machine): production refuses to start
@@ -50,4 +54,22 @@ def check_link_reminder_email(*, link: CheckLink, url: str) -> None:
         message=body,
         from_email=None,
         recipient_list=[link.participant.client.email],
+    )
+
+
+def session_reminder_email(
+    *, session: TherapySession, participant: Participant, link: CheckLink | None, url: str
+) -> None:
+    """The one reminder of a session scheduled for tomorrow. With an open link from an earlier
+    session, it asks for that check too."""
+    body = render_to_string(
+        "checks/email_session_reminder.txt",
+        {"session": session, "link": link, "url": url, "clinic": session.clinic},
+    )
+    when = dateformat.format(session.date, "l j F")
+    send_mail(
+        subject=f"A reminder: your session at {session.clinic.name} on {when}",
+        message=body,
+        from_email=None,
+        recipient_list=[participant.client.email],
     )

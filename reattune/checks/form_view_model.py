@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.safestring import SafeString
+
 from reattune.measures.definitions import Item, MeasureDefinition
 
 
@@ -30,6 +32,12 @@ class FormItem:
 class FormMeasure:
     definition: MeasureDefinition
     items: tuple[FormItem, ...]
+
+    @property
+    def html(self) -> SafeString:
+        from reattune.checks.form_render import measure_fields_html
+
+        return measure_fields_html(self)
 
 
 def form_measures(

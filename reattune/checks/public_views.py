@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from reattune.audit.subjects import Subject
 from reattune.checks.form_view_model import form_measures
 from reattune.checks.models import Response
 from reattune.checks.services import (
@@ -15,8 +16,7 @@ from reattune.checks.services import (
     LinkProblem,
     check_answers_clean,
     check_response_submit,
-    link_definitions,
-    open_link,
+    open_link_with_definitions,
 )
 from reattune.measures.definitions import AnswerError
 from reattune.measures.registry import get_definition
@@ -34,13 +34,18 @@ def check_form(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if len(token) > MAX_TOKEN_LENGTH:
             raise LinkProblem(LINK_INVALID, status=404)
-        link = open_link(token)
+        link, definitions = open_link_with_definitions(token)
     except LinkProblem as problem:
         return _problem(request, problem)
+    # The audit row names the link's client and case (reattune/audit/middleware.py); they are
+    # loaded here already.
+    request.audit_link_subject = Subject(  # type: ignore[attr-defined]
+        client_id=link.participant.client_id, case_id=link.session.case_id, clinic_id=link.clinic_id
+    )
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            cleaned = check_answers_clean(link, request.POST)
+            cleaned = check_answers_clean(link, request.POST, definitions)
             responses = check_response_submit(link=link, cleaned=cleaned)
         except AnswerError as e:
             errors = e.errors
@@ -56,7 +61,7 @@ def check_form(request: HttpRequest, token: str) -> HttpResponse:
         "checks/check_form.html",
         {
             "link": link,
-            "measures": form_measures(link_definitions(link), request.POST, errors),
+            "measures": form_measures(definitions, request.POST, errors),
             "errors": errors,
         },
         status=400 if errors else 200,

@@ -98,12 +98,18 @@ def current_link(session: TherapySession, participant: Participant) -> CheckLink
 
 def open_link(token: str) -> CheckLink:
     """The link behind a token, if it can still take answers; LinkProblem otherwise."""
+    return open_link_with_definitions(token)[0]
+
+
+def open_link_with_definitions(token: str) -> tuple[CheckLink, list[MeasureDefinition]]:
+    """The open link and the measures it still asks for, read once: the form and the answers'
+    validation both need them (benchmarks/load.py counts every statement of a submission)."""
     try:
         pk = CheckLink.pk_from_token(token)
     except (signing.BadSignature, ValueError):
         raise LinkProblem(LINK_INVALID, status=404) from None
     link = (
-        CheckLink.objects.select_related("session__case", "participant__client")
+        CheckLink.objects.select_related("session__case", "participant__client", "clinic")
         .filter(pk=pk)
         .first()
     )
@@ -115,9 +121,10 @@ def open_link(token: str) -> CheckLink:
         raise LinkProblem(LINK_EXPIRED, status=410)
     if link.session.attendance != Attendance.ATTENDED:
         raise LinkProblem(SESSION_DID_NOT_HAPPEN, status=410)
-    if not link_definitions(link):
+    definitions = link_definitions(link)
+    if not definitions:
         raise LinkProblem(LINK_USED, status=200)
-    return link
+    return link, definitions
 
 
 def link_definitions(link: CheckLink) -> list[MeasureDefinition]:
@@ -156,12 +163,15 @@ def _sent_twice(raw: Any) -> set[str]:
     return {key for key in raw if len(raw.getlist(key)) > 1}
 
 
-def check_answers_clean(link: CheckLink, raw: Any) -> CleanedCheck:
+def check_answers_clean(
+    link: CheckLink, raw: Any, definitions: list[MeasureDefinition] | None = None
+) -> CleanedCheck:
     """Validate every measure on the form at once, so the client sees every problem together.
-    Form fields are named '<measure>-<item>'. Raises AnswerError keyed by field name."""
+    Form fields are named '<measure>-<item>'. Raises AnswerError keyed by field name.
+    `definitions`, if given, are the link's from `open_link_with_definitions`."""
     errors: dict[str, str] = {}
     by_measure: dict[str, dict[str, Any]] = {}
-    for definition in link_definitions(link):
+    for definition in link_definitions(link) if definitions is None else definitions:
         prefix = f"{definition.id}-"
         own = {k.removeprefix(prefix): _one_value(raw, k) for k in raw if k.startswith(prefix)}
         try:
@@ -194,11 +204,13 @@ def check_response_submit(
             # Measures sent for this session by a record system after the form was opened are
             # kept as they came; the rest of the client's answers are stored, not refused.
             answered = answered_measure_ids(link.session_id, link.participant_id)
-            responses = [
-                _store_one(link, get_definition(measure_id), answers, now)
+            # One INSERT for all the measures: each statement is a round trip in the
+            # client's request.
+            responses = Response.objects.bulk_create(
+                _response_for(link, get_definition(measure_id), answers, now)
                 for measure_id, answers in cleaned.by_measure.items()
                 if measure_id not in answered
-            ]
+            )
             if not responses:
                 # Everything the link asks was answered by another link or a record system;
                 # leaving here undoes the claim, as a clash on the constraint below would.
@@ -286,11 +298,11 @@ def _why_unclaimed(link: CheckLink) -> LinkProblem:
     return LinkProblem(LINK_EXPIRED, status=410)
 
 
-def _store_one(
+def _response_for(
     link: CheckLink, definition: MeasureDefinition, answers: dict[str, Any], now: Any
 ) -> Response:
     score = definition.score(answers)
-    return Response.objects.create(
+    return Response(
         clinic_id=link.clinic_id,
         link=link,
         session=link.session,

@@ -46,6 +46,9 @@ def visible_case_ids(user: User | AnonymousUser) -> QuerySet[Any] | list[int]:
         return []
     if user.role == Role.ADMIN:
         return Case.objects.filter(clinic_id=user.clinic_id).values("pk")
+    memo = _request_memo(user)
+    if memo is not None and "ids" in memo:
+        return memo["ids"]
     # Two indexed reads, not one statement joining them with OR: PostgreSQL answered that by
     # filtering every case of the clinic.
     ids = set(caseload_case_ids(user).order_by().values_list("case_id", flat=True))
@@ -60,7 +63,26 @@ def visible_case_ids(user: User | AnonymousUser) -> QuerySet[Any] | list[int]:
             .order_by()
             .values_list("case_id", flat=True)
         )
-    return sorted(ids)
+    result = sorted(ids)
+    if memo is not None:
+        memo["ids"] = result
+    return list(result)
+
+
+def _request_memo(user: User) -> dict[str, list[int]] | None:
+    """A place to keep the ids for the rest of this request, if it is a page being read by
+    this person: a page asks for them several times (each `for_user()` does), and reading
+    changes nothing that decides them. A request that changes things reads them afresh each
+    time, so it sees its own changes."""
+    from reattune.audit.log import current_request
+
+    request = current_request.get()
+    if request is None or request.method not in ("GET", "HEAD"):
+        return None
+    if getattr(getattr(request, "user", None), "pk", None) != user.pk:
+        return None
+    memo: dict[str, list[int]] = request.__dict__.setdefault("_visible_case_ids", {})
+    return memo
 
 
 def caseload_case_ids(user: User) -> QuerySet[Any]:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.module_loading import import_string
+from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
 
 from reattune.clinics.models import Clinic, User
@@ -21,6 +23,7 @@ from reattune.worker.models import HandledFailure
 TASK_WORDS = {
     "reattune.checks.tasks.email_check_link": "Emailing a check link to a client",
     "reattune.checks.tasks.email_link_reminder": "Reminding a client of their check",
+    "reattune.checks.tasks.email_session_reminder": "Reminding a client of tomorrow's session",
     "reattune.alerts.tasks.email_urgent_alert": "Emailing clinicians about an urgent alert",
     "reattune.alerts.tasks.raise_alerts_for_session": "Checking a client's new answers for signals",
     "reattune.imports.tasks.run_import": "Importing a file of scores",
@@ -31,6 +34,9 @@ TASK_WORDS = {
     "reattune.worker.tasks.raise_missing_alerts": "Raising any missing alerts (hourly)",
     "reattune.worker.tasks.clear_expired_links": "Clearing expired check links (daily)",
     "reattune.worker.tasks.send_link_reminders": "Finding check links to remind clients of",
+    "reattune.worker.tasks.send_session_reminders": (
+        "Finding tomorrow's sessions to remind clients of (daily)"
+    ),
     "reattune.worker.tasks.escalate_overdue_obligations": "Escalating overdue obligations",
     "reattune.worker.tasks.sweep_uploads": "Deleting abandoned import uploads",
     "reattune.worker.tasks.prune_task_results": "Pruning old background task records",
@@ -43,6 +49,15 @@ ERROR_WORDS = {
     "builtins.TimeoutError": "it took too long and was stopped",
 }
 NO_TASK = "No failed task with that id in this clinic."
+TASK_GONE = (
+    "This task can't be retried: this version of Reattune no longer has it. Dismiss it, and "
+    "tell your administrator if the work still needs doing."
+)
+
+
+class TaskGone(Exception):
+    """The failed task's function is not in this version of Reattune (an upgrade removed or
+    renamed it), so there is nothing to retry."""
 
 
 @dataclass(frozen=True)
@@ -106,15 +121,26 @@ def get_failed_task_for_admin(clinic: Clinic, task_id: UUID) -> TaskRow:
 @transaction.atomic
 def failed_task_retry(*, row: TaskRow, by: User) -> str:
     """Enqueue the task afresh (a full set of attempts) and take the failed one off the list;
-    return the new task's id. QueueFull if the queue is full."""
+    return the new task's id. QueueFull if the queue is full; TaskGone, and the failed task
+    stays listed, if this version of Reattune no longer has the task."""
     # The task as its module defines it, to run now: not `row.task`, which carries the failed
     # attempt's retry time (and the immediate backend refuses a task with one).
-    task = import_string(row.task_path).using(priority=row.priority, queue_name=row.queue_name)
+    task = _task_now(row.task_path).using(priority=row.priority, queue_name=row.queue_name)
     result = task.enqueue(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
     HandledFailure.objects.create(
         task_id=row.id, clinic_id=by.clinic_id, handled_by=by, retried_as=_queued_id(result.id)
     )
     return str(result.id)
+
+
+def _task_now(task_path: str) -> Task[..., Any]:
+    try:
+        found = import_string(task_path)
+    except ImportError:  # the module or the function is gone
+        raise TaskGone(TASK_GONE) from None
+    if not isinstance(found, Task):  # the name now belongs to something else
+        raise TaskGone(TASK_GONE)
+    return found
 
 
 def _queued_id(task_id: str) -> UUID | None:

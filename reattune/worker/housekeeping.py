@@ -2,7 +2,8 @@
 
 Kept: every task still waiting or running, and every failed task no admin has dealt with
 (nothing fails out of sight). Deleted after TASK_RESULT_DAYS: successful tasks, failed ones an
-admin dismissed or retried, and scheduled-run rows; after a day, heartbeats of workers gone."""
+admin dismissed or retried, scheduled-run rows, and session reminders (their session is long
+past); after a day, heartbeats of workers gone."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from reattune.worker.attempts import FAILED, SUCCESSFUL
-from reattune.worker.models import HandledFailure, ScheduledRun, WorkerHeartbeat
+from reattune.worker.models import (
+    HandledFailure,
+    ScheduledRun,
+    SessionReminder,
+    WorkerHeartbeat,
+)
 
 GONE_WORKERS_AFTER = dt.timedelta(days=1)
 
@@ -30,5 +36,6 @@ def records_prune(*, now: dt.datetime | None = None) -> int:
     ).delete()
     handled.exclude(task_id__in=DBTaskResult.objects.values("id")).delete()
     ScheduledRun.objects.filter(enqueued_at__lt=before).delete()
+    SessionReminder.objects.filter(enqueued_at__lt=before).delete()
     WorkerHeartbeat.objects.filter(last_seen_at__lt=now - GONE_WORKERS_AFTER).delete()
     return int(deleted)

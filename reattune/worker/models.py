@@ -1,5 +1,6 @@
 """The worker's own records: who is alive, which periodic runs were enqueued, which
-reminders went out, and which failed tasks an admin has dealt with.
+reminders went out (of a check link, of a session), and which failed tasks an admin has dealt
+with.
 
 The queue itself is django-tasks-db's DBTaskResult (app label `django_tasks_database`)."""
 
@@ -53,6 +54,27 @@ class LinkReminder(models.Model):
 
     def __str__(self) -> str:
         return f"reminder for check link {self.link_id}"
+
+
+class SessionReminder(models.Model):
+    """The one reminder to one participant of a session scheduled for the next day. Plain ids,
+    as for LinkReminder: nothing about the client, and erasing a client need not know of it."""
+
+    session_id = models.PositiveBigIntegerField()
+    participant_id = models.PositiveBigIntegerField()
+    clinic_id = models.PositiveBigIntegerField()
+    enqueued_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session_id", "participant_id"], name="one_reminder_per_session_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder of session {self.session_id} for participant {self.participant_id}"
 
 
 class HandledFailure(models.Model):

@@ -29,7 +29,7 @@ class Job:
     name: str
     what: str  # in an admin's words, for the docs and the failed tasks page
     enqueue: Callable[[], int]  # enqueues the job's tasks; returns how many
-    daily_at: str = ""  # the name of a setting holding a datetime.time
+    daily_at: str = ""  # the name of a setting holding a datetime.time (None: never runs)
     every: dt.timedelta | None = None
 
     def slot(self, now: dt.datetime) -> str | None:
@@ -38,8 +38,8 @@ class Job:
             seconds = int(self.every.total_seconds())
             start = int(now.timestamp()) // seconds * seconds
             return dt.datetime.fromtimestamp(start, tz=dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
-        local = timezone.localtime(now)
-        if local.time() < getattr(settings, self.daily_at):
+        local, at = timezone.localtime(now), getattr(settings, self.daily_at)
+        if at is None or local.time() < at:  # None: the job is turned off ("off")
             return None
         return local.date().isoformat()
 
@@ -60,6 +60,8 @@ def jobs() -> list[Job]:
             daily_at="CLEAR_LINKS_AT"),
         Job("link_reminders", "Remind clients of unanswered checks", tasks.reminders_enqueue,
             every=dt.timedelta(minutes=15)),
+        Job("session_reminders", "Remind clients of tomorrow's sessions",
+            tasks.session_reminders_enqueue, daily_at="SESSION_REMINDER_AT"),
         Job("sweep_uploads", "Delete abandoned uploads", tasks.sweep_uploads_enqueue,
             every=dt.timedelta(hours=1)),
         Job("prune_tasks", "Prune old task records", tasks.prune_enqueue,

@@ -153,6 +153,72 @@ def reminders_enqueue() -> int:
 
 
 @task()
+def send_session_reminders(*, clinic_id: int) -> int:
+    """Enqueue one reminder for each participant, with an email address, of each of the
+    clinic's open cases that has a session scheduled for tomorrow. The SessionReminder row,
+    unique per (session, participant), is written in the same transaction as the reminder's
+    task: nobody is reminded of a session twice."""
+    from reattune.checks.tasks import email_session_reminder
+    from reattune.worker.models import SessionReminder
+
+    if settings.SESSION_REMINDER_AT is None:
+        return 0
+    enqueued = 0
+    for session_id, participant_id in _sessions_to_remind(clinic_id):
+        try:
+            with transaction.atomic():
+                SessionReminder.objects.create(
+                    session_id=session_id, participant_id=participant_id, clinic_id=clinic_id
+                )
+                email_session_reminder.enqueue(
+                    session_id=session_id, participant_id=participant_id, clinic_id=clinic_id
+                )
+        except IntegrityError:
+            continue  # another run reminded them a moment ago
+        enqueued += 1
+    return enqueued
+
+
+def _sessions_to_remind(clinic_id: int) -> list[tuple[int, int]]:
+    """(session id, participant id) of each reminder due and not yet enqueued."""
+    from reattune.cases.models import Attendance, Participant, TherapySession
+    from reattune.worker.models import SessionReminder
+
+    sessions = dict(
+        TherapySession.objects.filter(
+            clinic_id=clinic_id,
+            date=timezone.localdate() + dt.timedelta(days=1),
+            attendance=Attendance.SCHEDULED,
+            case__closed_on__isnull=True,
+        ).values_list("pk", "case_id")
+    )
+    people: dict[int, list[int]] = {}
+    with_email = (
+        Participant.objects.filter(clinic_id=clinic_id, case_id__in=set(sessions.values()))
+        .exclude(client__email="")
+        .values_list("case_id", "pk")
+    )
+    for case_id, participant_id in with_email:
+        people.setdefault(case_id, []).append(participant_id)
+    reminded = set(
+        SessionReminder.objects.filter(
+            clinic_id=clinic_id, session_id__in=list(sessions)
+        ).values_list("session_id", "participant_id")
+    )
+    return [
+        (session_id, participant_id)
+        for session_id, case_id in sessions.items()
+        for participant_id in people.get(case_id, [])
+        if (session_id, participant_id) not in reminded
+    ]
+
+
+def session_reminders_enqueue() -> int:
+    # With SESSION_REMINDER_AT "off" the job is never due (schedule.py), so never gets here.
+    return _each_clinic(send_session_reminders)
+
+
+@task()
 def sweep_uploads() -> int:
     """Expire import uploads that were checked and never confirmed (every clinic)."""
     from reattune.imports.sweep import uploads_sweep

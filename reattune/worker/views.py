@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from reattune.clinics.http import AuthedRequest, admin_clinic_of
 from reattune.worker.backend import QueueFull
 from reattune.worker.failed import (
+    TaskGone,
     failed_task_dismiss,
     failed_task_retry,
     failed_tasks_for_clinic,
@@ -46,7 +47,7 @@ def failed_task_retry_view(request: AuthedRequest, task_id: UUID) -> HttpRespons
     row = get_failed_task_for_admin(clinic, task_id)
     try:
         failed_task_retry(row=row, by=request.user)
-    except QueueFull as e:
+    except (QueueFull, TaskGone) as e:
         messages.error(request, str(e))
     else:
         messages.success(request, RETRIED.format(what=task_words(row.task_path)))

@@ -20,6 +20,7 @@ from django.utils.html import escape
 
 from reattune.accounts.models import UserSession
 from reattune.accounts.sessions import (
+    ACTIVITY_STEP,
     BACKGROUND_HEADER,
     SEEN,
     SIGNED_OUT_IDLE,
@@ -72,6 +73,37 @@ def test_a_session_used_within_15_minutes_carries_on(login, world: ClinicWorld) 
     before = time.time()
     assert client.get(reverse("client_list")).status_code == 200
     # The request counted as activity: the idle clock restarted during it.
+    assert before <= client.session[SEEN] <= time.time()
+
+
+def test_page_views_close_together_write_the_session_once(login, world: ClinicWorld) -> None:
+    """Activity is written at most every ACTIVITY_STEP seconds: a page view right after
+    another changes nothing in the session row (no write, no commit), and one a step later
+    restarts the idle clock."""
+    client = login(world.clinician)
+    _age(client, idle_minutes=0.1)  # seen six seconds ago
+    seen = client.session[SEEN]
+    stored = Session.objects.get(session_key=client.session.session_key).session_data
+
+    assert client.get(reverse("client_list")).status_code == 200
+    assert client.get(reverse("home")).status_code == 200
+
+    assert client.session[SEEN] == seen
+    assert Session.objects.get(session_key=client.session.session_key).session_data == stored
+    _age(client, idle_minutes=ACTIVITY_STEP / 60)
+    before = time.time()
+    assert client.get(reverse("client_list")).status_code == 200
+    assert before <= client.session[SEEN] <= time.time()
+
+
+def test_a_short_idle_limit_writes_activity_more_often(login, world: ClinicWorld, settings) -> None:
+    """With a one-minute idle limit, activity three seconds old is written again: the step is
+    at most a twentieth of the limit, so a session is never ended more than that early."""
+    settings.SESSION_IDLE_MINUTES = 1
+    client = login(world.clinician)
+    _age(client, idle_minutes=0.05)
+    before = time.time()
+    assert client.get(reverse("client_list")).status_code == 200
     assert before <= client.session[SEEN] <= time.time()
 
 

@@ -9,6 +9,8 @@ from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 
 from reattune.worker.attempts import TaskRow
+from reattune.worker.failed import TASK_GONE
+from reattune.worker.models import HandledFailure
 from reattune.worker.runner import ReattuneWorker
 from reattune.worker.views import ADMINS_ONLY
 from tests.worker.sample_tasks import CLIENT_DATA, always_fails
@@ -87,3 +89,27 @@ def test_retry_and_dismiss_need_the_pages_csrf_token(login, world):
     assert http.get(reverse("failed_task_retry", args=[row.pk])).status_code == 405
     body = http.get(reverse("failed_task_list")).content.decode()
     assert "MailServerDown" in body, "still listed"
+
+
+@pytest.mark.parametrize(
+    "gone",
+    [
+        "reattune.worker.tasks.removed_in_an_upgrade",  # the function is gone
+        "reattune.retired.tasks.old_job",  # its whole module is gone
+        "reattune.worker.tasks.reminders_enqueue",  # the name is now a plain function
+    ],
+)
+def test_a_task_this_version_no_longer_has_is_refused_a_retry_and_stays_listed(login, world, gone):
+    row = failed_task(world.clinic.pk)
+    DBTaskResult.objects.filter(pk=row.pk).update(task_path=gone)
+    http = login(world.admin)
+    response = http.post(reverse("failed_task_retry", args=[row.pk]), follow=True)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert escape(TASK_GONE) in body
+    assert "queued to run again" not in body
+    assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [row.pk], "nothing queued"
+    assert not HandledFailure.objects.exists()
+    assert 'type="submit">Dismiss</button>' in body, "still listed, to dismiss"
+    http.post(reverse("failed_task_dismiss", args=[row.pk]))
+    assert HandledFailure.objects.get().task_id == row.pk

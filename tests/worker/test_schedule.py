@@ -21,6 +21,7 @@ PER_CLINIC = {
     "raise_alerts": "reattune.worker.tasks.raise_missing_alerts",
     "clear_expired_links": "reattune.worker.tasks.clear_expired_links",
     "link_reminders": "reattune.worker.tasks.send_link_reminders",
+    "session_reminders": "reattune.worker.tasks.send_session_reminders",
 }
 
 

@@ -15,6 +15,7 @@ ALWAYS_DUE = {  # every daily job past its time, whenever the test runs
     "REATTUNE_CLEAR_LINKS_AT": "00:00",
     "REATTUNE_PRUNE_TASKS_AT": "00:00",
     "REATTUNE_ESCALATE_AT": "00:00",
+    "REATTUNE_SESSION_REMINDER_AT": "00:00",
 }
 
 
@@ -58,8 +59,29 @@ def test_two_workers_enqueue_each_periodic_job_exactly_once(processes: Processes
         "raise_missing_alerts": 3,
         "clear_expired_links": 3,
         "send_link_reminders": 3,
+        "send_session_reminders": 3,
         "escalate_overdue_obligations": 1,
         "sweep_uploads": 1,
         "prune_task_results": 1,
     }
     assert sum(tasks for _, tasks in runs) == sum(per_task.values())
+
+
+def test_two_workers_send_each_session_reminder_exactly_once(processes: Processes):
+    # Each of the two workers runs one of two runs of the job, at the same moment.
+    processes.helper("session-tomorrow", "3")
+    workers = [processes.worker("--no-schedule", "--batch") for _ in range(2)]
+    for worker in workers:
+        assert worker.wait(timeout=240) == 0, processes.log(worker)
+
+    rows = task_rows(processes.database)
+    assert Counter((path.rsplit(".", 1)[1], status) for path, status, _ in rows) == {
+        ("send_session_reminders", "SUCCESSFUL"): 2,
+        ("email_session_reminder", "SUCCESSFUL"): 3,
+    }
+    sent = processes.database.query(
+        "SELECT count(*) FROM worker_sessionreminder WHERE sent_at IS NOT NULL"
+    )
+    assert sent == [(3,)]
+    logs = "".join(processes.log(worker) for worker in workers)
+    assert logs.count("Subject: A reminder: your session at") == 3, "one email per person"
