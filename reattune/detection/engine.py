@@ -23,6 +23,10 @@ from reattune.detection.rules import alliance, change, expected, safety, sudden
 
 Rule = Callable[[pl.DataFrame, Context], pl.DataFrame]
 
+# Frames this long or longer (a whole clinic, `reattune detect` on a file) run their rules in
+# threads; shorter ones (a case) one after another.
+PARALLEL_FROM_ROWS = 5_000
+
 RULES: Sequence[Rule] = (
     safety.signals,
     change.signals,
@@ -41,8 +45,13 @@ def detect(frame: pl.DataFrame, context: Context, rules: Sequence[Rule] = RULES)
     def run(rule: Rule) -> pl.DataFrame:
         return rule(ordered, context).select(SIGNAL_COLUMNS)
 
-    # Side by side: the rules are independent, and polars lets go of the GIL while it works,
-    # so one rule's single-threaded steps overlap another's.
-    with ThreadPoolExecutor(max_workers=max(len(rules), 1)) as pool:
-        found = list(pool.map(run, rules))
+    if ordered.height < PARALLEL_FROM_ROWS:
+        # One case after a client's check (the worker's task): starting and joining a thread
+        # per rule cost more than the rules themselves, several times over.
+        found = [run(rule) for rule in rules]
+    else:
+        # Side by side: the rules are independent, and polars lets go of the GIL while it
+        # works, so one rule's single-threaded steps overlap another's.
+        with ThreadPoolExecutor(max_workers=max(len(rules), 1)) as pool:
+            found = list(pool.map(run, rules))
     return pl.concat(found, how="vertical").sort(["client_id", "session", "signal", "measure"])

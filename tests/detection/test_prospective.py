@@ -56,3 +56,19 @@ def test_truncation_holds_for_any_simulated_cohort(seed, k):
     full = detect(cohort.measurements, context)
     truncated = detect(cohort.measurements.filter(pl.col("session") <= k), context)
     assert at_session(full, k) == at_session(truncated, k)
+
+
+def test_rules_give_the_same_signals_one_after_another_as_side_by_side(
+    cohort_and_context, monkeypatch
+):
+    """A case's frame runs its rules in turn, a clinic's in threads (engine.PARALLEL_FROM_ROWS):
+    the signals must not depend on which."""
+    from reattune.detection import engine
+
+    frame, context = cohort_and_context
+    monkeypatch.setattr(engine, "PARALLEL_FROM_ROWS", 0)
+    side_by_side = detect(frame, context)
+    monkeypatch.setattr(engine, "PARALLEL_FROM_ROWS", 10**9)
+    in_turn = detect(frame, context)
+    assert side_by_side.height > 0
+    assert in_turn.equals(side_by_side)
