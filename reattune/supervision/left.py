@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,9 +16,9 @@ from reattune.supervision.models import AgendaItem, MeetingStatus, SupervisionRe
 from reattune.supervision.queue import (
     OFF_TRACK_SIGNALS,
     SAFETY_SIGNALS,
+    CaseScope,
     LeftItem,
-    case_clinicians,
-    queue_owner_ids,
+    queue_scope,
     repairs_in,
     scope_ids,
 )
@@ -27,12 +27,18 @@ RECENT_DAYS = 30
 
 
 def recently_left(
-    user: User, *, days: int = RECENT_DAYS, supervisee: User | None = None
+    user: User,
+    *,
+    days: int = RECENT_DAYS,
+    supervisee: User | None = None,
+    cases: CaseScope | None = None,
 ) -> list[LeftItem]:
-    """What left the queue in the last `days` days, and why, newest first."""
+    """What left the queue in the last `days` days, and why, newest first. `cases` is the
+    queue's scope if the caller has read it already (`queue_scope(user, supervisee)`)."""
     if user.clinic_id is None:
         return []
-    cases = case_clinicians(user, queue_owner_ids(user, supervisee))
+    if cases is None:
+        cases = queue_scope(user, supervisee)
     since = timezone.now() - dt.timedelta(days=days)
     left = _discussed_recently(cases, since) if cases else []
     seen = {item.url + item.title for item in left}
@@ -105,18 +111,20 @@ def _alerts_dealt(cases: dict[int, frozenset[int]], since: dt.datetime) -> list[
 def _repairs_moved_on(cases: dict[int, frozenset[int]], since: dt.datetime) -> list[LeftItem]:
     """Repairs that did not hold and have since held, closed or been tried again."""
     was_not_held = RepairEvent.objects.filter(repair=OuterRef("pk"), action="verified_not_held")
+    # When the repair last moved, in the same statement: only those that moved lately are read.
+    last_event = RepairEvent.objects.filter(repair=OuterRef("pk")).order_by("-at", "-pk")
     repairs = (
         repairs_in(cases)
         .filter(Exists(was_not_held))
         .exclude(status=RepairStatus.NOT_HELD)
+        .annotate(last_at=Subquery(last_event.values("at")[:1]))
+        .filter(last_at__gte=since)
         .select_related("closed_by")
     )
     items = []
     for repair in repairs:
-        last = repair.events.order_by("-at", "-pk").first()
-        if last is None or last.at < since:
-            continue
-        on = f"{last.at:%-d %b %Y}"
+        last_at: dt.datetime = repair.last_at  # type: ignore[attr-defined]
+        on = f"{last_at:%-d %b %Y}"
         reason = {
             RepairStatus.HELD: f"Held by the client's own rating on {on}.",
             RepairStatus.CLOSED: f"Closed by {repair.closed_by} on {on}: {repair.close_reason}",
@@ -129,7 +137,7 @@ def _repairs_moved_on(cases: dict[int, frozenset[int]], since: dt.datetime) -> l
                 title=f"{repair.get_kind_display()}: {repair.client.code}",
                 reason=reason,
                 url=reverse("repair_detail", args=[repair.pk]),
-                when=last.at,
+                when=last_at,
             )
         )
     return items

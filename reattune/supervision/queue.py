@@ -125,9 +125,22 @@ def queue_owner_ids(user: User, supervisee: User | None = None) -> list[int]:
 class CaseScope(dict[int, frozenset[int]]):
     """Case id → the owners among its clinicians (as a dict), plus the same cases as a
     subquery (`ids`) for the queue's filters: a supervisor's scope is hundreds of cases, and
-    hundreds of ids bound into each of a dozen statements cost more than the statements."""
+    hundreds of ids bound into each of a dozen statements cost more than the statements.
+    `owners` are the people whose cases these are (a supervisor's queue has a group for each,
+    with or without items)."""
 
     ids: Any = None
+    owners: list[int]
+
+    def __init__(self, cases: dict[int, frozenset[int]], owners: list[int]) -> None:
+        super().__init__(cases)
+        self.owners = owners
+
+
+def queue_scope(user: User, supervisee: User | None = None) -> CaseScope:
+    """The cases the queue covers: read once a page, and handed to `queue_for` and
+    `recently_left`, which would otherwise each read it again."""
+    return case_clinicians(user, queue_owner_ids(user, supervisee))
 
 
 def case_clinicians(user: User, owners: list[int]) -> CaseScope:
@@ -139,13 +152,19 @@ def case_clinicians(user: User, owners: list[int]) -> CaseScope:
         clinic_id=user.clinic_id or 0,  # no clinic: no cases
         clinician_id__in=owners,
     )
-    rows = assignments.filter(case_id__in=visible_case_ids(user)).values_list(
-        "case_id", "clinician_id"
-    )
+    pairs = assignments.values_list("case_id", "clinician_id")
+    visible = visible_case_ids(user)
+    if isinstance(visible, list):
+        # The visible cases are a list of a few hundred ids: matched here, not bound into the
+        # statement (compiling hundreds of parameters cost more than the statement).
+        allowed = set(visible)
+        rows = [(case_id, clinician) for case_id, clinician in pairs if case_id in allowed]
+    else:
+        rows = list(pairs.filter(case_id__in=visible))
     cases: dict[int, set[int]] = defaultdict(set)
     for case_id, clinician_id in rows:
         cases[case_id].add(clinician_id)
-    scope = CaseScope({case_id: frozenset(ids) for case_id, ids in cases.items()})
+    scope = CaseScope({case_id: frozenset(ids) for case_id, ids in cases.items()}, owners)
     scope.ids = assignments.values("case_id")
     return scope
 
@@ -164,19 +183,22 @@ def _discussed(field_name: str, since: str | None = None) -> Exists:
     return Exists(items)
 
 
-def queue_for(user: User, *, supervisee: User | None = None) -> list[QueueItem]:
-    """The queue, most urgent first, then longest waiting first."""
+def queue_for(
+    user: User, *, supervisee: User | None = None, cases: CaseScope | None = None
+) -> list[QueueItem]:
+    """The queue, most urgent first, then longest waiting first. `cases` is the scope if the
+    caller has read it already (`queue_scope(user, supervisee)`)."""
     if user.clinic_id is None or not user.is_active:
         return []
-    cases = case_clinicians(user, queue_owner_ids(user, supervisee))
+    if cases is None:
+        cases = queue_scope(user, supervisee)
     if not cases:
         return []
     items = [
         *_alert_items(cases),
-        *_not_held_items(cases),
+        *_repair_items(cases),
         *_overdue_items(cases),
         *_request_items(cases),
-        *_harm_items(cases),
     ]
     return sorted(items, key=lambda i: (RANK[i.kind], _as_datetime(i.since)))
 
@@ -222,48 +244,63 @@ def repairs_in(cases: dict[int, frozenset[int]]) -> QuerySet[Repair]:
     )
 
 
-def _not_held_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
-    repairs = repairs_in(cases).filter(status=RepairStatus.NOT_HELD)
-    items = []
-    for repair in repairs.exclude(_discussed("repair", since="verified_at")):
-        number = repair.verified_session.number if repair.verified_session else "?"
-        why = f"The client's checks were not back to their usual level by session {number}."
-        if repair.harm in HARMED:
-            why += f" It caused harm ({HARMS[repair.harm].split(': ')[-1].lower()})."
-        items.append(
-            QueueItem(
-                key=f"repair:{repair.pk}",
-                kind="not_held",
-                title=f"{repair.get_kind_display()}: {repair.client.code}",
-                why=why,
-                url=reverse("repair_detail", args=[repair.pk]),
-                since=repair.verified_at or repair.opened_at,
-                clinician_ids=cases[repair.case_id],
-            )
-        )
-    return items
-
-
-def _harm_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
-    # A repair that did not hold is already in the queue, with its harm in the reason.
+def _repair_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
+    """Repairs that did not hold (not discussed since they were judged), and repairs graded as
+    harmful (not discussed at all). A repair that did not hold is in the queue once, with its
+    harm in the reason."""
+    # First the candidates' ids, on plain columns; then only those are checked against the
+    # signed meetings. In one statement PostgreSQL ran the "discussed" subqueries for every
+    # candidate repair of the clinic before keeping the ones in scope.
+    candidates = list(
+        Repair.objects.filter(case_id__in=scope_ids(cases))
+        .filter(Q(status=RepairStatus.NOT_HELD) | Q(harm__in=HARMED))
+        .values_list("pk", flat=True)
+    )
+    not_held = Q(status=RepairStatus.NOT_HELD) & Q(discussed_since_verified=False)
+    harmful = Q(harm__in=HARMED) & ~Q(status=RepairStatus.NOT_HELD) & Q(discussed=False)
     repairs = (
-        repairs_in(cases)
-        .filter(harm__in=HARMED)
-        .exclude(status=RepairStatus.NOT_HELD)
-        .exclude(_discussed("repair"))
+        Repair.objects.filter(pk__in=candidates)
+        .alias(
+            discussed_since_verified=_discussed("repair", since="verified_at"),
+            discussed=_discussed("repair"),
+        )
+        .filter(not_held | harmful)
+        .select_related("client", "verified_session")
     )
     return [
-        QueueItem(
-            key=f"repair:{repair.pk}",
-            kind="harm",
-            title=f"{repair.get_kind_display()}: {repair.client.code}",
-            why=f"Graded “{HARMS[repair.harm]}” and not yet discussed in supervision.",
-            url=reverse("repair_detail", args=[repair.pk]),
-            since=repair.opened_at,
-            clinician_ids=cases[repair.case_id],
-        )
+        _not_held_item(repair, cases)
+        if repair.status == RepairStatus.NOT_HELD
+        else _harm_item(repair, cases)
         for repair in repairs
     ]
+
+
+def _not_held_item(repair: Repair, cases: dict[int, frozenset[int]]) -> QueueItem:
+    number = repair.verified_session.number if repair.verified_session else "?"
+    why = f"The client's checks were not back to their usual level by session {number}."
+    if repair.harm in HARMED:
+        why += f" It caused harm ({HARMS[repair.harm].split(': ')[-1].lower()})."
+    return QueueItem(
+        key=f"repair:{repair.pk}",
+        kind="not_held",
+        title=f"{repair.get_kind_display()}: {repair.client.code}",
+        why=why,
+        url=reverse("repair_detail", args=[repair.pk]),
+        since=repair.verified_at or repair.opened_at,
+        clinician_ids=cases[repair.case_id],
+    )
+
+
+def _harm_item(repair: Repair, cases: dict[int, frozenset[int]]) -> QueueItem:
+    return QueueItem(
+        key=f"repair:{repair.pk}",
+        kind="harm",
+        title=f"{repair.get_kind_display()}: {repair.client.code}",
+        why=f"Graded “{HARMS[repair.harm]}” and not yet discussed in supervision.",
+        url=reverse("repair_detail", args=[repair.pk]),
+        since=repair.opened_at,
+        clinician_ids=cases[repair.case_id],
+    )
 
 
 def _overdue_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
@@ -292,22 +329,38 @@ def _request_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
     # First the ids, one subquery per kind of target, each on its own (case) index; then the
     # few rows with what they point at. In one statement the planner expected hundreds of
     # matches and joined every alert and repair of the clinic before filtering.
+    # The clients' cases are given as the list itself: with the scope as a subquery,
+    # PostgreSQL read every participant of the clinic (100,000 in benchmarks/scale_data.py's
+    # big clinic) once a scope passed about 450 cases, instead of probing the case index.
+    clients_in_scope = Participant.objects.filter(case_id__in=list(cases)).values("client_id")
     wanted = list(
         SupervisionRequest.objects.unresolved()
         .filter(
             Q(alert_id__in=Alert.objects.filter(case_id__in=case_ids).values("pk"))
             | Q(repair_id__in=Repair.objects.filter(case_id__in=case_ids).values("pk"))
-            | Q(client_id__in=Participant.objects.filter(case_id__in=case_ids).values("client_id"))
+            | Q(client_id__in=clients_in_scope)
         )
         .values_list("pk", flat=True)
     )
-    requests = SupervisionRequest.objects.filter(pk__in=wanted).select_related(
-        "by", "alert__client", "repair__client", "client"
+    requests = list(
+        SupervisionRequest.objects.filter(pk__in=wanted).select_related(
+            "by", "alert__client", "repair__client", "client"
+        )
     )
+    # The in-scope cases of the clients asked about, in one statement for all of them.
+    client_cases: dict[int, list[int]] = defaultdict(list)
+    asked_about = {r.client_id for r in requests if r.client_id}
+    for client_id, case_id in (
+        Participant.objects.filter(client_id__in=asked_about, case_id__in=case_ids)
+        .order_by("pk")
+        .values_list("client_id", "case_id")
+    ):
+        if case_id in cases:
+            client_cases[client_id].append(case_id)
     items = []
     for request in requests:
-        title, url, case_ids = describe_target(request, cases)
-        owners = frozenset().union(*(cases[c] for c in case_ids))
+        title, url, in_scope = describe_target(request, client_cases)
+        owners = frozenset().union(*(cases[c] for c in in_scope))
         items.append(
             QueueItem(
                 key=f"request:{request.pk}",
@@ -323,9 +376,10 @@ def _request_items(cases: dict[int, frozenset[int]]) -> list[QueueItem]:
 
 
 def describe_target(
-    request: SupervisionRequest, cases: dict[int, frozenset[int]]
+    request: SupervisionRequest, client_cases: dict[int, list[int]]
 ) -> tuple[str, str, list[int]]:
-    """A request's title, link and the in-scope cases it concerns."""
+    """A request's title, link and the in-scope cases it concerns (`client_cases`: client id →
+    their in-scope cases, for a request about a client)."""
     if request.alert:
         alert = request.alert
         title = f"{alert.title}: {alert.client.code}"
@@ -336,7 +390,7 @@ def describe_target(
         return title, reverse("repair_detail", args=[repair.pk]), [repair.case_id]
     assert request.client is not None
     client = request.client
-    case_ids = [c for c in client.participations.values_list("case_id", flat=True) if c in cases]
+    case_ids = client_cases.get(client.pk, [])
     return f"Client {client.code}", reverse("client_detail", args=[client.pk]), case_ids
 
 

@@ -69,7 +69,8 @@ class SessionReminder(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["session_id", "participant_id"], name="one_reminder_per_session_person"
+                fields=["clinic_id", "session_id", "participant_id"],
+                name="one_reminder_per_session_person",
             )
         ]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +21,7 @@ from reattune.repairs.models import Repair
 from reattune.supervision import services
 from reattune.supervision.forms import RequestForm
 from reattune.supervision.left import recently_left
-from reattune.supervision.queue import on_draft_agenda, queue_for, queue_owner_ids
+from reattune.supervision.queue import on_draft_agenda, queue_for, queue_scope
 
 QUEUE_NOT_FOR_ADMINS = (
     "The supervision queue belongs to supervisors and the people they supervise. "
@@ -36,29 +38,32 @@ def supervision_queue(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if user.is_clinic_admin:
         raise PermissionDenied(QUEUE_NOT_FOR_ADMINS)
+    cases = queue_scope(user)  # read once, for the queue and what left it
     drafts = on_draft_agenda(user)
-    queue = queue_for(user)
-    items = [{"item": item, "draft": drafts.get(item.key)} for item in queue]
-    people = User.objects.filter(pk__in=queue_owner_ids(user)).order_by("full_name")
-    groups = [
-        {
-            "person": person,
-            "entries": [
-                {"item": item, "draft": drafts.get(item.key)}
-                for item in queue
-                if person.pk in item.clinician_ids
-            ],
-            "form_key": uuid.uuid4(),
-        }
-        for person in (people if user.is_supervisor else [])
+    entries: list[dict[str, Any]] = [
+        {"item": item, "draft": drafts.get(item.key)} for item in queue_for(user, cases=cases)
     ]
     context = {
-        "entries": items,
-        "groups": groups,
-        "left": recently_left(user),
+        "entries": entries,
+        "groups": _by_supervisee(entries, cases.owners) if user.is_supervisor else [],
+        "left": recently_left(user, cases=cases),
         "today": timezone.localdate(),
     }
     return render(request, "supervision/queue.html", context)
+
+
+def _by_supervisee(entries: list[dict[str, Any]], owners: list[int]) -> list[dict[str, Any]]:
+    """A group for each supervisee, every one of them, each with a meeting form: the items of
+    their cases in the queue's order (an item of a case two of them share is under both)."""
+    theirs: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for entry in entries:
+        for pk in entry["item"].clinician_ids:
+            theirs[pk].append(entry)
+    people = User.objects.filter(pk__in=owners).order_by("full_name")
+    return [
+        {"person": person, "entries": theirs[person.pk], "form_key": uuid.uuid4()}
+        for person in people
+    ]
 
 
 @login_required

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('sent_at', models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('session_id', 'participant_id'), name='one_reminder_per_session_person')],
+                'constraints': [models.UniqueConstraint(fields=('clinic_id', 'session_id', 'participant_id'), name='one_reminder_per_session_person')],
             },
         ),
     ]
