@@ -22,9 +22,10 @@ logger = logging.getLogger(__name__)
 # One queued task: django-tasks-db's row, generic in the task's parameters and return value.
 TaskRow: TypeAlias = "DBTaskResult[Any, Any]"
 
-# Tasks that must not simply run again: an import marks its job RUNNING when it starts and
-# refuses a second start, so a retry could only report the first run's fate.
-MAX_ATTEMPTS_BY_TASK = {"reattune.imports.tasks.run_import": 1}
+# Tasks that must run fewer times than TASK_MAX_ATTEMPTS. None now: the import, once here,
+# takes its job over on a later attempt when an earlier one's worker was lost
+# (reattune/imports/tasks.py), and its DONE commits with its rows, so it never imports twice.
+MAX_ATTEMPTS_BY_TASK: dict[str, int] = {}
 
 READY = "READY"
 RUNNING = "RUNNING"

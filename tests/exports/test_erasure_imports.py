@@ -144,7 +144,7 @@ def test_an_upload_waiting_for_the_go_ahead_that_names_the_client_is_deleted_and
     client.force_login(world.admin)
     page = client.post(reverse("import_confirm", args=[naming.pk]))
     assert NOT_WAITING in page.content.decode()
-    assert run_import.call(naming.pk) == ImportStatus.CANCELLED
+    assert run_import.enqueue(naming.pk).return_value == ImportStatus.CANCELLED
     assert not Client.objects.filter(clinic=world.clinic, code__iexact=CODE).exists()
 
 
@@ -158,7 +158,7 @@ def test_a_queued_upload_that_names_the_client_is_cancelled_before_it_can_start(
     queued.refresh_from_db()
     assert queued.status == ImportStatus.CANCELLED
     assert not queued.upload_path.exists()
-    assert run_import.call(queued.pk) == ImportStatus.CANCELLED
+    assert run_import.enqueue(queued.pk).return_value == ImportStatus.CANCELLED
 
 
 def test_the_dry_run_lists_the_import_records_the_erasure_changes(world, client_, data_dir):
