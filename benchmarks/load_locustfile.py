@@ -32,6 +32,25 @@ def _tell_how_many_links_were_taken(**_: Any) -> None:
     Path(os.environ["BENCH_LOAD_TAKEN"]).write_text(str(_taken))
 
 
+def _next_link(user: FastHttpUser) -> tuple[str, dict[str, str]] | None:
+    """The next unused link and its answers; None, and locust stops, once they run out."""
+    global _taken
+    token, fields = next(_links, (None, None))
+    if token is None:
+        user.environment.runner.quit()  # load.py reports tokens running out
+        return None
+    _taken += 1
+    return token, fields
+
+
+def _post_answers(user: FastHttpUser, url: str, fields: dict[str, str]) -> None:
+    with user.client.post(
+        url, data=fields, name="check submit (POST)", catch_response=True
+    ) as sent:
+        if sent.status_code != 200 or ALREADY_ANSWERED in (sent.text or ""):
+            sent.failure(f"answers not taken: {sent.status_code}")
+
+
 class ClientCheck(FastHttpUser):
     """A client opening their check link and sending their answers, over and over."""
 
@@ -39,22 +58,15 @@ class ClientCheck(FastHttpUser):
 
     @task
     def submit(self) -> None:
-        global _taken
-        token, fields = next(_links, (None, None))
-        if token is None:
-            self.environment.runner.quit()  # load.py reports tokens running out
+        if (link := _next_link(self)) is None:
             return
-        _taken += 1
+        token, fields = link
         url = f"/c/{token}/"
         with self.client.get(url, name="check form (GET)", catch_response=True) as got:
             if got.status_code != 200 or 'name="' not in (got.text or ""):
                 got.failure(f"form not shown: {got.status_code}")
                 return
-        with self.client.post(
-            url, data=fields, name="check submit (POST)", catch_response=True
-        ) as sent:
-            if sent.status_code != 200 or ALREADY_ANSWERED in (sent.text or ""):
-                sent.failure(f"answers not taken: {sent.status_code}")
+        _post_answers(self, url, fields)
 
 
 class ClientSubmit(FastHttpUser):
@@ -66,17 +78,8 @@ class ClientSubmit(FastHttpUser):
 
     @task
     def submit(self) -> None:
-        global _taken
-        token, fields = next(_links, (None, None))
-        if token is None:
-            self.environment.runner.quit()
-            return
-        _taken += 1
-        with self.client.post(
-            f"/c/{token}/", data=fields, name="check submit (POST)", catch_response=True
-        ) as sent:
-            if sent.status_code != 200 or ALREADY_ANSWERED in (sent.text or ""):
-                sent.failure(f"answers not taken: {sent.status_code}")
+        if (link := _next_link(self)) is not None:
+            _post_answers(self, f"/c/{link[0]}/", link[1])
 
 
 class Clinician(FastHttpUser):
