@@ -111,8 +111,8 @@ def clinic_metrics(clinic: Clinic, *, today: dt.date | None = None) -> Metrics:
         )
     return Metrics(
         work=BackgroundWork(
-            queue=queue_depth(),
-            running=running_count(),
+            queue=queue_depth(clinic_id=clinic.pk),
+            running=running_count(clinic_id=clinic.pk),
             failed_here=failed_count(clinic.pk),
             workers_alive=workers_alive(),
         ),

@@ -42,18 +42,19 @@ def escalation_recipients(obligation: Obligation) -> list[User]:
     )
 
 
-def obligations_escalate(today: dt.date | None = None) -> list[Obligation]:
-    """Escalate every overdue obligation not escalated before. Safe to run as often as you
-    like: each obligation is escalated once. The email goes inside the obligation's
-    transaction, so one that cannot be sent leaves the obligation unmarked for the next run
-    rather than marked and never sent."""
+def obligations_escalate(
+    today: dt.date | None = None, *, clinic_id: int | None = None
+) -> list[Obligation]:
+    """Escalate every overdue obligation not escalated before (of one clinic, if given). Safe
+    to run as often as you like: each obligation is escalated once. The email goes inside the
+    obligation's transaction, so one that cannot be sent leaves the obligation unmarked for the
+    next run rather than marked and never sent."""
     today = today or timezone.localdate()
+    overdue = Obligation.objects.overdue(today).filter(escalated_at__isnull=True)
+    if clinic_id is not None:
+        overdue = overdue.filter(clinic_id=clinic_id)
     escalated = []
-    for pk in (
-        Obligation.objects.overdue(today)
-        .filter(escalated_at__isnull=True)
-        .values_list("pk", flat=True)
-    ):
+    for pk in overdue.values_list("pk", flat=True):
         try:
             obligation = _escalate(pk)
         except OSError:  # smtplib's errors included

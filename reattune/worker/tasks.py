@@ -59,16 +59,17 @@ def learning_figures_enqueue() -> int:
 
 
 @task()
-def escalate_overdue_obligations() -> int:
-    """Send overdue repair obligations to supervisors, each once (every clinic)."""
+def escalate_overdue_obligations(*, clinic_id: int | None = None) -> int:
+    """Send the clinic's overdue repair obligations to supervisors, each once. One task per
+    clinic, so that a failure is shown to that clinic's admin; without a clinic (a task
+    queued by an earlier version), every clinic's."""
     from reattune.repairs.escalation import obligations_escalate
 
-    return len(obligations_escalate())
+    return len(obligations_escalate(clinic_id=clinic_id))
 
 
 def escalate_enqueue() -> int:
-    escalate_overdue_obligations.enqueue()
-    return 1
+    return _each_clinic(escalate_overdue_obligations)
 
 
 @task()

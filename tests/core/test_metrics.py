@@ -79,6 +79,35 @@ def test_it_counts_this_clinics_signals_answers_and_failed_tasks_only(world, oth
     assert m.work.failed_here == 1
 
 
+def waiting_task(clinic_id: int | None, status: str = "READY") -> None:
+    kwargs = {"clinic_id": clinic_id, "link_id": 1} if clinic_id else {}
+    DBTaskResult.objects.create(
+        id=uuid.uuid4(),
+        status=status,
+        task_path="reattune.checks.tasks.email_check_link",
+        args_kwargs={"args": [], "kwargs": kwargs},
+        backend_name="default",
+        run_after=timezone.now() - dt.timedelta(minutes=1),
+    )
+
+
+def test_waiting_and_running_tasks_are_this_clinics_only(world, other_world):
+    """A clinic admin sees how much of their own clinic's work waits, not how busy the
+    installation's other clinics are."""
+    waiting_task(world.clinic.pk)
+    waiting_task(world.clinic.pk, status="RUNNING")
+    for _ in range(3):
+        waiting_task(other_world.clinic.pk)
+    waiting_task(other_world.clinic.pk, status="RUNNING")
+    waiting_task(None)  # an installation-wide job
+
+    m = clinic_metrics(world.clinic)
+
+    assert (m.work.queue.ready, m.work.running) == (1, 1)
+    assert m.work.queue.oldest_ready_age is not None
+    assert (clinic_metrics(other_world.clinic).work.queue.ready) == 3
+
+
 def test_the_page_is_the_admins_and_names_no_client(world, login):
     alert(world.case, "safety", severity="urgent")
     failed_task(world.clinic.pk)

@@ -60,7 +60,7 @@ def test_two_workers_enqueue_each_periodic_job_exactly_once(processes: Processes
         "clear_expired_links": 3,
         "send_link_reminders": 3,
         "send_session_reminders": 3,
-        "escalate_overdue_obligations": 1,
+        "escalate_overdue_obligations": 3,
         "sweep_uploads": 1,
         "prune_task_results": 1,
     }
