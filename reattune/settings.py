@@ -247,8 +247,9 @@ ESCALATE_AT = env_clock("REATTUNE_ESCALATE_AT", "07:00")
 # An emailed check link still unanswered after this many hours gets one reminder (0: never).
 LINK_REMINDER_HOURS = env_int("REATTUNE_LINK_REMINDER_HOURS", 24)
 # Each client in a case with a session scheduled for tomorrow gets one reminder, sent daily
-# at this time (in REATTUNE_TIME_ZONE); "off": none.
-SESSION_REMINDER_AT = env_clock_or_off("REATTUNE_SESSION_REMINDER_AT", "10:00")
+# at this time (in REATTUNE_TIME_ZONE); "off" (the default): none. Off until a clinic turns it
+# on: addresses given before this version were given for check links alone.
+SESSION_REMINDER_AT = env_clock_or_off("REATTUNE_SESSION_REMINDER_AT", "off")
 # Finished tasks are kept this long (a failed one only once its admin dismissed or retried it).
 TASK_RESULT_DAYS = env_int("REATTUNE_TASK_RESULT_DAYS", 14, minimum=1)
 

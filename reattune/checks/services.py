@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from reattune.cases.models import Attendance, Participant, TherapySession
@@ -204,12 +204,12 @@ def check_response_submit(
             # Measures sent for this session by a record system after the form was opened are
             # kept as they came; the rest of the client's answers are stored, not refused.
             answered = answered_measure_ids(link.session_id, link.participant_id)
-            # One INSERT for all the measures: each statement is a round trip in the
-            # client's request.
-            responses = Response.objects.bulk_create(
-                _response_for(link, get_definition(measure_id), answers, now)
-                for measure_id, answers in cleaned.by_measure.items()
-                if measure_id not in answered
+            responses = _insert(
+                [
+                    _response_for(link, get_definition(measure_id), answers, now)
+                    for measure_id, answers in cleaned.by_measure.items()
+                    if measure_id not in answered
+                ]
             )
             if not responses:
                 # Everything the link asks was answered by another link or a record system;
@@ -296,6 +296,17 @@ def _why_unclaimed(link: CheckLink) -> LinkProblem:
     if link.session.attendance != Attendance.ATTENDED:
         return LinkProblem(SESSION_DID_NOT_HAPPEN, status=410)
     return LinkProblem(LINK_EXPIRED, status=410)
+
+
+def _insert(responses: list[Response]) -> list[Response]:
+    """One INSERT for all the measures (each statement is a round trip in the client's
+    request), where the database gives back the new rows' ids; one each otherwise (SQLite
+    before 3.35), since the rows' ids are needed afterwards."""
+    if connection.features.can_return_rows_from_bulk_insert:
+        return Response.objects.bulk_create(responses)
+    for response in responses:
+        response.save(force_insert=True)
+    return responses
 
 
 def _response_for(

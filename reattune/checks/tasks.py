@@ -130,12 +130,15 @@ def _may_remind(session: TherapySession, participant: Participant) -> bool:
 
 def earlier_open_link(session: TherapySession, participant: Participant) -> CheckLink | None:
     """The participant's newest check link from an earlier session of the case that can still
-    take answers: what they say then reaches the therapist before they meet again."""
+    take answers: what they say then reaches the therapist before they meet again. Only a link
+    already emailed to them: one their clinician gave another way (on paper, as a QR code) was
+    kept out of their inbox on purpose."""
     links = (
         CheckLink.objects.select_related("participant__client", "session")
         .filter(
             clinic_id=session.clinic_id,
             participant=participant,
+            emailed_at__isnull=False,
             session__case_id=session.case_id,
             session__number__lt=session.number,
             used_at__isnull=True,

@@ -48,7 +48,7 @@ def visible_case_ids(user: User | AnonymousUser) -> QuerySet[Any] | list[int]:
         return Case.objects.filter(clinic_id=user.clinic_id).values("pk")
     memo = _request_memo(user)
     if memo is not None and "ids" in memo:
-        return memo["ids"]
+        return list(memo["ids"])  # a copy: the caller may change its list, not the memo
     # Two indexed reads, not one statement joining them with OR: PostgreSQL answered that by
     # filtering every case of the clinic.
     ids = set(caseload_case_ids(user).order_by().values_list("case_id", flat=True))
@@ -65,11 +65,11 @@ def visible_case_ids(user: User | AnonymousUser) -> QuerySet[Any] | list[int]:
         )
     result = sorted(ids)
     if memo is not None:
-        memo["ids"] = result
-    return list(result)
+        memo["ids"] = tuple(result)
+    return result
 
 
-def _request_memo(user: User) -> dict[str, list[int]] | None:
+def _request_memo(user: User) -> dict[str, tuple[int, ...]] | None:
     """A place to keep the ids for the rest of this request, if it is a page being read by
     this person: a page asks for them several times (each `for_user()` does), and reading
     changes nothing that decides them. A request that changes things reads them afresh each
@@ -81,7 +81,7 @@ def _request_memo(user: User) -> dict[str, list[int]] | None:
         return None
     if getattr(getattr(request, "user", None), "pk", None) != user.pk:
         return None
-    memo: dict[str, list[int]] = request.__dict__.setdefault("_visible_case_ids", {})
+    memo: dict[str, tuple[int, ...]] = request.__dict__.setdefault("_visible_case_ids", {})
     return memo
 
 

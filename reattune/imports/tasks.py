@@ -137,6 +137,25 @@ def _left_alone(job_id: int) -> str:
     return job.status
 
 
+LOST = (
+    "The import stopped because the background worker running it stopped every time it tried "
+    "(it may have run out of memory on this file), so nothing was imported. Upload the file "
+    "again, or split it into smaller files, to import it."
+)
+
+
+def import_lost(job_id: int, clinic_id: int | None = None) -> None:
+    """The import's task has failed for good (reattune/worker/attempts.py calls this): its job
+    ends FAILED, saying why, rather than "Importing" for ever. A job still QUEUED or RUNNING
+    then imported nothing, since DONE commits with the rows."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    ended = ImportJob.objects.filter(
+        pk=job_id, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
+    ).update(status=ImportStatus.FAILED, problems=LOST, finished_at=timezone.now())
+    if ended and job is not None:
+        _files_delete(job)
+
+
 def _files_delete(job: ImportJob) -> None:
     job.upload_path.unlink(missing_ok=True)
     job.progress_path.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
 from reattune.lib.logs import traceback_without_messages
@@ -26,6 +27,11 @@ TaskRow: TypeAlias = "DBTaskResult[Any, Any]"
 # takes its job over on a later attempt when an earlier one's worker was lost
 # (reattune/imports/tasks.py), and its DONE commits with its rows, so it never imports twice.
 MAX_ATTEMPTS_BY_TASK: dict[str, int] = {}
+
+# What a task that has failed for good leaves to set right: task path → the dotted path of a
+# function called with the task's own arguments, in the same transaction. An import's job would
+# otherwise say "Importing" for ever, and block erasing the clients its file names.
+ON_FAILED_FOR_GOOD = {"reattune.imports.tasks.run_import": "reattune.imports.tasks.import_lost"}
 
 READY = "READY"
 RUNNING = "RUNNING"
@@ -91,7 +97,21 @@ def attempt_failed(row: TaskRow, error: BaseException) -> bool:
         "Task %s (%s) failed for good after %s attempt(s)",
         row.pk, row.task_path, attempts, exc_info=error,
     )  # fmt: skip
+    _failed_for_good(row)
     return False
+
+
+def _failed_for_good(row: TaskRow) -> None:
+    path = ON_FAILED_FOR_GOOD.get(row.task_path)
+    if path is None:
+        return
+    try:
+        with transaction.atomic():
+            import_string(path)(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+    except Exception:
+        # The task stays failed and listed for the admin either way; the log says what else
+        # could not be set right.
+        logger.exception("Task %s failed for good, and %s failed too", row.pk, path)
 
 
 def locked_if_ours(row: TaskRow, worker_id: str) -> TaskRow | None:

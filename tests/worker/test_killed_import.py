@@ -4,6 +4,7 @@ later attempt takes it over (reattune/imports/tasks.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import subprocess
 import sys
@@ -269,3 +270,32 @@ def test_an_attempt_taken_over_while_it_imports_commits_nothing(world, data_dir,
     assert job.upload_path.exists(), "which needs the file"
     row.refresh_from_db()
     assert row.return_value == ImportStatus.RUNNING
+
+
+@pytest.mark.django_db
+def test_an_import_whose_every_attempt_was_lost_ends_failed_saying_why(world, data_dir, settings):
+    """The last attempt's worker is lost too (a file that runs the worker out of memory each
+    time): the task fails for good, and the job says so instead of "Importing" for ever."""
+    from reattune.imports.tasks import LOST
+    from reattune.worker.liveness import abandoned_tasks_recover
+
+    job = _job(world, ImportStatus.RUNNING)
+    row = _queued_again(job, after=[f"gone-{n}" for n in range(settings.TASK_MAX_ATTEMPTS)])
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    DBTaskResult.objects.filter(pk=row.pk).update(status="RUNNING", started_at=long_ago)
+
+    assert abandoned_tasks_recover() == 1
+
+    row.refresh_from_db()
+    assert row.status == "FAILED"
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and job.problems == LOST
+    assert job.finished_at is not None and _imported(world) == 0
+    assert not job.upload_path.exists()
+    # A job that had finished is left as it was.
+    done = _job(world, ImportStatus.DONE)
+    from reattune.imports.tasks import import_lost
+
+    import_lost(done.pk)
+    done.refresh_from_db()
+    assert done.status == ImportStatus.DONE

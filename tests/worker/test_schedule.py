@@ -29,7 +29,8 @@ def at(hour: int, minute: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime(2026, 11, 27, hour, minute))
 
 
-def test_every_job_is_enqueued_once_for_its_slot(world, other_world):
+def test_every_job_is_enqueued_once_for_its_slot(world, other_world, settings):
+    settings.SESSION_REMINDER_AT = dt.time(10, 0)  # off unless an installation turns it on
     made = {run.job for run in due_jobs_enqueue(now=at(12))}
     assert made == {job.name for job in jobs()}, "at noon every daily job is past its time"
     for job, path in PER_CLINIC.items():

@@ -32,6 +32,31 @@ CLINICAL_WORDS = ["therap", "counsel", "grief", "bereave", "alert", "risk", "rup
                   "measure", "symptom", "diagnos", "treatment", "mental", "partner"]  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def reminders_on(settings) -> None:
+    """Reminders are off until an installation turns them on (REATTUNE_SESSION_REMINDER_AT)."""
+    settings.SESSION_REMINDER_AT = dt.time(10, 0)
+
+
+def test_reminders_are_off_unless_the_installation_turns_them_on(tmp_path):
+    """Addresses given before reminders existed were given for check links alone."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "REATTUNE_SESSION_REMINDER_AT"}
+    env |= {"REATTUNE_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "reattune.settings"}
+    read = "import django; django.setup(); from django.conf import settings as s; "
+    shown = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", read + "print(s.SESSION_REMINDER_AT)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == "None"
+
+
 def run_worker() -> None:
     ReattuneWorker(batch=True, schedule=False, interval=0).run()
 
@@ -210,8 +235,10 @@ def test_an_open_check_link_from_an_earlier_session_comes_with_the_reminder(worl
     last = session_in(couple, days=-3, attendance=Attendance.ATTENDED)
     ann, ben = partners(couple)
     link = check_link_create(session=last, participant=ann, created_by=world.clinician)
+    emailed = timezone.now() - dt.timedelta(days=2)
+    CheckLink.objects.filter(pk=link.pk).update(emailed_at=emailed, emailed_to=ADDRESSES[0])
     answered = check_link_create(session=last, participant=ben, created_by=world.clinician)
-    CheckLink.objects.filter(pk=answered.pk).update(used_at=timezone.now())
+    CheckLink.objects.filter(pk=answered.pk).update(used_at=timezone.now(), emailed_at=emailed)
     session_in(couple, days=1)
     remind(world.clinic.pk)
     run_worker()
@@ -224,7 +251,20 @@ def test_an_open_check_link_from_an_earlier_session_comes_with_the_reminder(worl
     everything = f"{to_ann.subject}\n{to_ann.body}".lower()
     assert not [word for word in CLINICAL_WORDS if word in everything]
     link.refresh_from_db()
-    assert link.emailed_at is None, "the link's own email and reminder are left as they were"
+    assert link.emailed_at == emailed, "the link's own email and reminder are left as they were"
+
+
+def test_a_link_never_emailed_stays_out_of_the_reminder(world, couple):
+    """A link the clinician gave another way (on paper, a QR code) was kept out of the
+    client's inbox on purpose: the reminder does not put it there."""
+    last = session_in(couple, days=-3, attendance=Attendance.ATTENDED)
+    ann, _ = partners(couple)
+    link = check_link_create(session=last, participant=ann, created_by=world.clinician)
+    session_in(couple, days=1)
+    remind(world.clinic.pk)
+    run_worker()
+    to_ann = next(m for m in mail.outbox if m.to == [ADDRESSES[0]])
+    assert link.token not in to_ann.body and "/c/" not in to_ann.body
 
 
 def test_an_expired_link_or_one_from_another_case_is_not_included(world, couple):

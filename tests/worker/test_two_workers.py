@@ -70,7 +70,8 @@ def test_two_workers_enqueue_each_periodic_job_exactly_once(processes: Processes
 def test_two_workers_send_each_session_reminder_exactly_once(processes: Processes):
     # Each of the two workers runs one of two runs of the job, at the same moment.
     processes.helper("session-tomorrow", "3")
-    workers = [processes.worker("--no-schedule", "--batch") for _ in range(2)]
+    reminders_on = {"REATTUNE_SESSION_REMINDER_AT": "10:00"}  # off unless turned on
+    workers = [processes.worker("--no-schedule", "--batch", **reminders_on) for _ in range(2)]
     for worker in workers:
         assert worker.wait(timeout=240) == 0, processes.log(worker)
 
