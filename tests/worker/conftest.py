@@ -46,9 +46,14 @@ class Processes:
         return {**self.database.env(), **FAST_WORKER_ENV, **extra}
 
     def worker(self, *args: str, **extra_env: str) -> subprocess.Popen[str]:
+        return self.start([str(REATTUNE), "worker", *args], **extra_env)
+
+    def start(self, command: list[str], **extra_env: str) -> subprocess.Popen[str]:
+        """A worker process run by `command` (`reattune worker`, or a test's own wrapper of
+        it), polling fast; its output goes to a log of its own, stopped with the test."""
         log = self.folder / f"worker-{len(self.started)}.log"
         process = subprocess.Popen(  # noqa: S603
-            [str(REATTUNE), "worker", "--interval", "0.1", "--housekeeping-seconds", "0.5", *args],
+            [*command, "--interval", "0.1", "--housekeeping-seconds", "0.5"],
             env=self.env(**extra_env),
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,

@@ -35,28 +35,10 @@ ROWS = 400
 
 def _paused_worker(processes: Processes, folder: Path) -> subprocess.Popen[str]:
     """A worker whose import stops inside its transaction (tests/imports/worker_processes.py)."""
-    log = processes.folder / f"worker-{len(processes.started)}.log"
-    process = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "tests.imports.worker_processes",
-            "paused-worker",
-            str(folder),
-            "--no-schedule",
-            "--interval",
-            "0.1",
-            "--housekeeping-seconds",
-            "0.5",
-        ],
-        env=processes.env(),
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=REPO,
+    module = "tests.imports.worker_processes"
+    return processes.start(
+        [sys.executable, "-m", module, "paused-worker", str(folder), "--no-schedule"]
     )
-    processes.started.append((process, log))
-    return process
 
 
 def _one(processes: Processes, sql: str) -> Any:
