@@ -27,9 +27,12 @@ from reattune.checks.services import link_definitions
 logger = logging.getLogger(__name__)
 
 
-def _link(link_id: int, clinic_id: int) -> CheckLink:
-    return CheckLink.objects.select_related("participant__client", "session", "clinic").get(
-        pk=link_id, clinic_id=clinic_id
+def _link(link_id: int, clinic_id: int) -> CheckLink | None:
+    """The link, or None if it is gone (its client was erased since the task was queued)."""
+    return (
+        CheckLink.objects.select_related("participant__client", "session", "clinic")
+        .filter(pk=link_id, clinic_id=clinic_id)
+        .first()
     )
 
 
@@ -46,7 +49,7 @@ def still_open(link: CheckLink) -> bool:
 def email_check_link(*, link_id: int, clinic_id: int, site: str = "") -> bool:
     """Email the client their check link; True if it was sent."""
     link = _link(link_id, clinic_id)
-    if not still_open(link):
+    if link is None or not still_open(link):
         logger.info("Check link %s was not emailed: it can no longer be used", link_id)
         return False
     check_link_email(link=link, url=check_link_url(link, site=site))
@@ -59,9 +62,10 @@ def email_link_reminder(*, link_id: int, clinic_id: int) -> bool:
     from reattune.worker.models import LinkReminder
 
     with transaction.atomic():
-        reminder = LinkReminder.objects.select_for_update().get(link_id=link_id)
+        # No row: the link expired and its record was cleared (worker/tasks.py).
+        reminder = LinkReminder.objects.select_for_update().filter(link_id=link_id).first()
         link = _link(link_id, clinic_id)
-        if reminder.sent_at is not None or not still_open(link):
+        if reminder is None or reminder.sent_at is not None or link is None or not still_open(link):
             return False
         # Marked and sent in one transaction: an email that fails leaves it unmarked for the
         # task's next attempt, and a sent one is never sent again.

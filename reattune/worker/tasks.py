@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
@@ -135,16 +135,27 @@ def send_link_reminders(*, clinic_id: int) -> int:
         .exclude(pk__in=LinkReminder.objects.filter(clinic_id=clinic_id).values("link_id"))
         .values_list("pk", flat=True)
     )
-    enqueued = 0
-    for link_id in list(due):
-        try:
-            with transaction.atomic():
-                LinkReminder.objects.create(link_id=link_id, clinic_id=clinic_id)
-                email_link_reminder.enqueue(link_id=link_id, clinic_id=clinic_id)
-        except IntegrityError:
-            continue  # reminded already
-        enqueued += 1
-    return enqueued
+    return sum(
+        _once(
+            LinkReminder(link_id=link_id, clinic_id=clinic_id),
+            email_link_reminder,
+            link_id=link_id,
+            clinic_id=clinic_id,
+        )
+        for link_id in list(due)
+    )
+
+
+def _once(record: Model, reminder: Task[..., Any], **kwargs: int) -> bool:
+    """Enqueue `reminder` with its record, unique per thing reminded of, in one transaction:
+    False, and nothing enqueued, if another run made the record first."""
+    try:
+        with transaction.atomic():
+            record.save(force_insert=True)
+            reminder.enqueue(**kwargs)
+    except IntegrityError:
+        return False
+    return True
 
 
 def reminders_enqueue() -> int:
@@ -164,20 +175,18 @@ def send_session_reminders(*, clinic_id: int) -> int:
 
     if settings.SESSION_REMINDER_AT is None:
         return 0
-    enqueued = 0
-    for session_id, participant_id in _sessions_to_remind(clinic_id):
-        try:
-            with transaction.atomic():
-                SessionReminder.objects.create(
-                    session_id=session_id, participant_id=participant_id, clinic_id=clinic_id
-                )
-                email_session_reminder.enqueue(
-                    session_id=session_id, participant_id=participant_id, clinic_id=clinic_id
-                )
-        except IntegrityError:
-            continue  # another run reminded them a moment ago
-        enqueued += 1
-    return enqueued
+    return sum(
+        _once(
+            SessionReminder(
+                session_id=session_id, participant_id=participant_id, clinic_id=clinic_id
+            ),
+            email_session_reminder,
+            session_id=session_id,
+            participant_id=participant_id,
+            clinic_id=clinic_id,
+        )
+        for session_id, participant_id in _sessions_to_remind(clinic_id)
+    )
 
 
 def _sessions_to_remind(clinic_id: int) -> list[tuple[int, int]]:

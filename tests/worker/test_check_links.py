@@ -66,6 +66,28 @@ def test_a_link_answered_before_the_worker_got_to_it_is_not_emailed(login, world
     assert DBTaskResult.objects.get().return_value is False
 
 
+def test_a_queued_email_or_reminder_whose_link_is_gone_sends_nothing_and_does_not_fail(
+    login, world, link, settings
+):
+    """The link went (its client was erased, or its reminder record was cleared once it
+    expired) after its task was queued: the task has nothing to do, and is not a failure for
+    the admin to deal with."""
+    settings.LINK_REMINDER_HOURS = 24
+    emailed(link, hours_ago=25)
+    send_link_reminders.call(clinic_id=world.clinic.pk)
+    login(world.clinician).post(reverse("link_email", args=[link.pk]))
+    LinkReminder.objects.all().delete()
+    CheckLink.objects.filter(pk=link.pk).delete()
+
+    run_worker()
+
+    assert mail.outbox == []
+    assert sorted(DBTaskResult.objects.values_list("status", "return_value")) == [
+        ("SUCCESSFUL", False),
+        ("SUCCESSFUL", False),
+    ]
+
+
 def test_an_unanswered_emailed_link_gets_one_reminder_only(world, link, settings):
     settings.LINK_REMINDER_HOURS = 24
     emailed(link, hours_ago=25)
